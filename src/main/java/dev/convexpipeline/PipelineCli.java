@@ -1,0 +1,2 @@
+package dev.convexpipeline;
+public class PipelineCli { public static void main(String[] a) { System.out.println("hi"); } }
