@@ -1,2 +1,34 @@
 package dev.convexpipeline;
-public class PipelineCli { public static void main(String[] a) { System.out.println("hi"); } }
+
+import dev.convexpipeline.app.ServeCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the runnable jar: one subcommand per operator verb; no subcommand means {@code serve}. */
+@Command(name = "convex-pipeline",
+        mixinStandardHelpOptions = true,
+        versionProvider = PipelineVersion.Provider.class,
+        description = "Camel pipeline between Stripe, a Convex deployment and S3.",
+        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+public final class PipelineCli implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args.length == 0 ? new String[] {"serve"} : args));
+    }
+
+    /** The configured command tree, also used by tests to run commands in-process. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new PipelineCli());
+        // One short reason line for a failed command, not a stack trace; details go to the log.
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            commandLine.getErr().println(commandLine.getCommandName() + " failed: " + OperatorMessages.describe(ex));
+            return 1;
+        });
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+}

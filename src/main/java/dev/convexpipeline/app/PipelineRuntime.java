@@ -1,0 +1,60 @@
+package dev.convexpipeline.app;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The long-lived pipeline: Camel Main reading {@code config/application.properties} and the YAML
+ * routes in {@code routes/}, with the beans of {@link PipelineBeans}.
+ */
+public final class PipelineRuntime implements AutoCloseable {
+    private final Main main;
+
+    private PipelineRuntime(Main main) {
+        this.main = main;
+    }
+
+    /** Builds the runtime; {@code overrides} win over the file and the environment (used by the sandbox and tests). */
+    public static PipelineRuntime create(Path configFile, Map<String, String> overrides) {
+        if (!Files.isRegularFile(configFile)) {
+            throw new IllegalArgumentException("Configuration file " + configFile.toAbsolutePath()
+                    + " not found: run from the project directory or pass --config");
+        }
+        Main main = new Main(PipelineRuntime.class);
+        main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
+        main.configure().addConfiguration(PipelineBeans.class);
+        Map<String, String> all = new LinkedHashMap<>(overrides);
+        all.forEach(main::addOverrideProperty);
+        return new PipelineRuntime(main);
+    }
+
+    /** Starts Camel and returns once every route runs. */
+    public PipelineRuntime start() throws Exception {
+        main.start();
+        return this;
+    }
+
+    /** Starts Camel and blocks until the JVM is asked to stop (SIGTERM/Ctrl-C). */
+    public int runUntilStopped() throws Exception {
+        main.run();
+        return main.getExitCode();
+    }
+
+    public CamelContext camelContext() {
+        return main.getCamelContext();
+    }
+
+    @Override
+    public void close() {
+        try {
+            main.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("Pipeline did not stop cleanly: " + e.getMessage(), e);
+        }
+    }
+}
