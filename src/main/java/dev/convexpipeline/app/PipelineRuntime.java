@@ -45,6 +45,15 @@ public final class PipelineRuntime implements AutoCloseable {
         return main.getExitCode();
     }
 
+    /** The public port as configured (environment and overrides applied). */
+    public int publicPort() {
+        return Integer.parseInt(camelContext().resolvePropertyPlaceholders("{{camel.server.port}}"));
+    }
+
+    public int managementPort() {
+        return Integer.parseInt(camelContext().resolvePropertyPlaceholders("{{camel.management.port}}"));
+    }
+
     public CamelContext camelContext() {
         return main.getCamelContext();
     }
