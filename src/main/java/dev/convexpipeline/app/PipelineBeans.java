@@ -7,6 +7,8 @@ import dev.convexpipeline.ops.AdminApiBridge;
 import dev.convexpipeline.ops.AdminToken;
 import dev.convexpipeline.ops.ConvexReadinessCheck;
 import dev.convexpipeline.ops.PipelineStatus;
+import dev.convexpipeline.schedule.QuartzClusterSetup;
+import dev.convexpipeline.schedule.ScheduleSettings;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -54,8 +56,23 @@ public class PipelineBeans implements CamelConfiguration {
         return new ConvexConnection(url, new ConvexClient(config), new ConvexClient(probeConfig));
     }
 
+    @BindToRegistry("scheduleSettings")
+    public ScheduleSettings scheduleSettings(@PropertyInject("quartz.clustered") boolean clustered,
+                                             @PropertyInject("quartz.jdbc-url") String jdbcUrl,
+                                             @PropertyInject("quartz.jdbc-user") String jdbcUser,
+                                             @PropertyInject(value = "quartz.jdbc-password", defaultValue = "") String jdbcPassword,
+                                             @PropertyInject("quartz.table-prefix") String tablePrefix,
+                                             @PropertyInject("quartz.cluster-checkin-ms") long checkinMillis,
+                                             @PropertyInject("quartz.idle-wait-ms") long idleWaitMillis,
+                                             @PropertyInject("quartz.threads") int threads) {
+        return new ScheduleSettings(clustered, jdbcUrl, jdbcUser, jdbcPassword, tablePrefix, checkinMillis,
+                idleWaitMillis, threads);
+    }
+
     @Override
     public void configure(CamelContext camelContext) {
+        QuartzClusterSetup.apply(camelContext,
+                camelContext.getRegistry().lookupByNameAndType("scheduleSettings", ScheduleSettings.class));
         ConvexConnection connection = camelContext.getRegistry()
                 .lookupByNameAndType("convexConnection", ConvexConnection.class);
         if (connection != null) {
