@@ -1,6 +1,8 @@
 package dev.convexpipeline;
 
 import dev.convexpipeline.app.ServeCommand;
+import dev.convexpipeline.emulator.EmulatorCommand;
+import dev.convexpipeline.sandbox.SandboxCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +11,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PipelineVersion.Provider.class,
         description = "Camel pipeline between Stripe, a Convex deployment and S3.",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, EmulatorCommand.class, SandboxCommand.class,
+                CommandLine.HelpCommand.class})
 public final class PipelineCli implements Runnable {
 
     public static void main(String[] args) {
