@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * exit of this JVM.
  */
 final class EmulatorProcess implements AutoCloseable {
-    /** The emulator's command-line entry point on the emulator branch. */
-    static final String MAIN_CLASS = "dev.convexpipeline.emulator.EmulatorMain";
+    /** The emulator's standalone command (picocli), owned by the emulator package. */
+    static final String MAIN_CLASS = "dev.convexpipeline.emulator.EmulatorCommand";
 
     private final Process process;
     private final String url;
