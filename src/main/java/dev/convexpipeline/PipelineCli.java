@@ -22,6 +22,14 @@ public final class PipelineCli implements Runnable {
     /** The configured command tree, also used by tests to run commands in-process. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new PipelineCli());
+        // Picocli omits the usage when it has a suggestion; operators get both.
+        cli.setParameterExceptionHandler((ex, args) -> {
+            CommandLine command = ex.getCommandLine();
+            command.getErr().println(ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, command.getErr());
+            command.usage(command.getErr());
+            return command.getCommandSpec().exitCodeOnInvalidInput();
+        });
         // One short reason line for a failed command, not a stack trace; details go to the log.
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getCommandName() + " failed: " + OperatorMessages.describe(ex));
