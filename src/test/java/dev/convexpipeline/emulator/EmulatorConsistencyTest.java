@@ -117,6 +117,7 @@ class EmulatorConsistencyTest {
                 for (JsonNode value : page.get("values")) {
                     assertThat(value.get("_table").asText()).isEqualTo("items");
                     assertThat(value.get("_component").asText()).isEmpty();
+                    assertThat(value.get("_ts").asLong()).as("_ts is the document's commit").isBetween(1L, snapshot);
                     assertThat(value.get("n").doubleValue()).as("no write after the snapshot is visible").isNotEqualTo(-1.0);
                     assertThat(ids.add(value.get("_id").asText())).as("no document twice").isTrue();
                 }

@@ -41,7 +41,8 @@ class EmulatorPersistenceTest {
             eventsBefore = first.documents("stripe_events");
             eventsNumber = first.store().latest().table("stripe_events").orElseThrow().number();
         }
-        try (ConvexEmulator second = new ConvexEmulator(config.withAdminKey(key)).start()) {
+        try (ConvexEmulator second = new ConvexEmulator(config).start()) {
+            assertThat(second.adminKey()).as("a generated key is kept with the data").isEqualTo(key);
             assertThat(second.documents("users")).isEqualTo(usersBefore);
             assertThat(second.documents("stripe_events")).isEqualTo(eventsBefore);
             ObjectNode event = second.documents("stripe_events").get(0);

@@ -73,7 +73,7 @@ final class ListSnapshotHandler {
                     break outer;
                 }
                 ObjectNode value = NODES.objectNode().put("_component", "").put("_table", table.name())
-                        .put("_ts", snapshot.timestamp());
+                        .put("_ts", table.writeTimestamp(entry.getKey()));
                 value.setAll((ObjectNode) ConvexValues.toFormat(entry.getValue(), format));
                 values.add(value);
                 last = new Cursor(table.number(), entry.getKey());

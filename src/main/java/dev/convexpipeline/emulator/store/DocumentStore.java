@@ -102,6 +102,11 @@ public final class DocumentStore implements AutoCloseable {
                 return new Committed<>(result, transaction.base().timestamp());
             }
             long timestamp = nextTimestamp();
+            for (JournalOp op : transaction.ops()) {
+                if (op instanceof JournalOp.Put put && transaction.workingTables().containsKey(put.table())) {
+                    transaction.workingTables().get(put.table()).markWritten(put.internalIdHex(), timestamp);
+                }
+            }
             if (journal != null) {
                 journal.append(timestamp, transaction.ops());
             }
