@@ -25,6 +25,7 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +76,10 @@ public final class EmulatorRoutes {
 
     public Router router() {
         Router router = Router.router(vertx);
+        // Like router.rs::cors: any origin (mirrored), credentials allowed, request headers mirrored.
+        router.route().handler(CorsHandler.create().addOriginWithRegex(".*").allowCredentials(true)
+                .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS,
+                        HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.PUT)));
         BodyHandler json = BodyHandler.create(false).setBodyLimit(MAX_JSON_BODY_BYTES);
 
         router.get("/version").handler(ctx -> text(ctx, VERSION));
@@ -104,6 +109,8 @@ public final class EmulatorRoutes {
 
         blocking(router.post("/api/export/request/zip").handler(json), this::requestExport);
         router.get("/api/export/zip/:id").handler(this::downloadExport);
+        blocking(router.post("/api/export/set_expiration/:snapshotId").handler(json), this::setExportExpiration);
+        blocking(router.post("/api/export/cancel/:snapshotId").handler(json), this::cancelExport);
 
         blocking(router.post("/api/import/start_upload").handler(json), this::startUpload);
         router.post("/api/import/upload_part").handler(this::uploadPart);
@@ -260,6 +267,23 @@ public final class EmulatorRoutes {
         requireAdmin(ctx);
         boolean includeStorage = "true".equals(ctx.request().getParam("includeStorage"));
         exports.requestExport(includeStorage);
+        ctx.response().setStatusCode(200).end();
+    }
+
+    private void setExportExpiration(RoutingContext ctx) {
+        requireAdmin(ctx);
+        ObjectNode body = JsonBodies.object(ctx);
+        JsonNode expiration = JsonBodies.required(body, "expiration_ts_ns");
+        if (!expiration.canConvertToLong() || !expiration.isIntegralNumber()) {
+            throw JsonBodies.deserializeError("invalid type, expected u64", ConvexValues.write(body));
+        }
+        exports.setExpiration(ctx.pathParam("snapshotId"), expiration.longValue());
+        ctx.response().setStatusCode(200).end();
+    }
+
+    private void cancelExport(RoutingContext ctx) {
+        requireAdmin(ctx);
+        exports.cancel(ctx.pathParam("snapshotId"));
         ctx.response().setStatusCode(200).end();
     }
 
