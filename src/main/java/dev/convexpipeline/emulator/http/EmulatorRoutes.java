@@ -56,6 +56,7 @@ public final class EmulatorRoutes {
     private final ExportService exports;
     private final ImportService imports;
     private final ListSnapshotHandler listSnapshot;
+    private final DocumentDeltasHandler documentDeltas;
     private final SyncSocketHandler syncSockets;
 
     public EmulatorRoutes(Vertx vertx, DocumentStore store, FunctionRunner runner, AdminKeys adminKeys,
@@ -67,6 +68,7 @@ public final class EmulatorRoutes {
         this.exports = exports;
         this.imports = imports;
         this.listSnapshot = new ListSnapshotHandler(store);
+        this.documentDeltas = new DocumentDeltasHandler(store);
         this.syncSockets = new SyncSocketHandler(vertx, store, runner, adminKeys);
     }
 
@@ -119,8 +121,22 @@ public final class EmulatorRoutes {
         blocking(router.post("/api/cancel_import").handler(json), this::cancelImport);
         router.post("/api/import").handler(this::legacyImport);
 
-        blocking(router.get("/api/list_snapshot"), ctx -> listSnapshot.handle(ctx, requireAdmin(ctx), false));
-        blocking(router.post("/api/list_snapshot").handler(json), ctx -> listSnapshot.handle(ctx, requireAdmin(ctx), true));
+        blocking(router.get("/api/list_snapshot"), ctx -> {
+            requireAdmin(ctx);
+            listSnapshot.handle(ctx, false);
+        });
+        blocking(router.post("/api/list_snapshot").handler(json), ctx -> {
+            requireAdmin(ctx);
+            listSnapshot.handle(ctx, true);
+        });
+        blocking(router.get("/api/document_deltas"), ctx -> {
+            requireAdmin(ctx);
+            documentDeltas.handle(ctx, false);
+        });
+        blocking(router.post("/api/document_deltas").handler(json), ctx -> {
+            requireAdmin(ctx);
+            documentDeltas.handle(ctx, true);
+        });
 
         // axum answers unmatched routes and wrong methods with an empty body, not an HTML page.
         router.errorHandler(404, ctx -> ctx.response().setStatusCode(404).end());

@@ -31,6 +31,10 @@ public final class DocumentStore implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, DatabaseSnapshot> history = new ConcurrentSkipListMap<>();
     private final Map<Long, DatabaseSnapshot> pinned = new ConcurrentSkipListMap<>();
     private final List<Consumer<DatabaseSnapshot>> commitListeners = new CopyOnWriteArrayList<>();
+    /** Changes to user tables per commit, for document_deltas; only commits after {@code changeLogStart}. */
+    private final ConcurrentSkipListMap<Long, List<DocumentChange>> changeLog = new ConcurrentSkipListMap<>();
+    private static final int RETAINED_CHANGE_COMMITS = 50_000;
+    private volatile long changeLogStart;
     private final Journal journal;
     private volatile DatabaseSnapshot latest;
     private long lastTimestamp;
@@ -56,6 +60,18 @@ public final class DocumentStore implements AutoCloseable {
         lastTimestamp = Math.max(restoredTimestamp, nowNanos());
         latest = new DatabaseSnapshot(lastTimestamp, tables);
         history.put(lastTimestamp, latest);
+        changeLogStart = lastTimestamp;
+    }
+
+    /**
+     * User-table changes of the commits in ({@code afterTimestamp}, {@code upToTimestamp}], oldest
+     * first; empty when {@code afterTimestamp} predates what this process remembers.
+     */
+    public Optional<java.util.NavigableMap<Long, List<DocumentChange>>> changes(long afterTimestamp, long upToTimestamp) {
+        if (afterTimestamp < changeLogStart) {
+            return Optional.empty();
+        }
+        return Optional.of(changeLog.subMap(afterTimestamp, false, upToTimestamp, true));
     }
 
     public DatabaseSnapshot latest() {
@@ -109,6 +125,13 @@ public final class DocumentStore implements AutoCloseable {
             }
             if (journal != null) {
                 journal.append(timestamp, transaction.ops());
+            }
+            List<DocumentChange> changes = ChangeSummary.of(transaction);
+            if (!changes.isEmpty()) {
+                changeLog.put(timestamp, changes);
+                while (changeLog.size() > RETAINED_CHANGE_COMMITS) {
+                    changeLogStart = changeLog.pollFirstEntry().getKey();
+                }
             }
             committed = new DatabaseSnapshot(timestamp, transaction.workingTables());
             latest = committed;
