@@ -14,6 +14,8 @@ class EmulatorFunctionPathTest {
         assertThat(FunctionPath.parse("dir/mod")).isEqualTo(new FunctionPath("dir/mod", "default"));
         assertThat(FunctionPath.parse("_system/cli/queryImport").isSystem()).isTrue();
         assertThat(FunctionPath.parse("dir/mod.js:run")).hasToString("dir/mod:run");
+        assertThat(FunctionPath.parse("dir/mod").toString()).isEqualTo("dir/mod");
+        assertThat(FunctionPath.parse("dir/mod:run").canonical()).isEqualTo("dir/mod.js:run");
     }
 
     @Test

@@ -100,9 +100,14 @@ public record FunctionPath(String module, String functionName) {
         return module.startsWith("_system/");
     }
 
-    /** {@code module:function}, the form Convex prints in messages. */
+    /** The stripped form Convex prints in "not found" messages: no {@code .js}, no {@code :default}. */
     @Override
     public String toString() {
-        return module + ":" + functionName;
+        return functionName.equals("default") ? module : module + ":" + functionName;
+    }
+
+    /** The canonical form ({@code module.js:function}) Convex prints in wrong-type messages. */
+    public String canonical() {
+        return module + ".js:" + functionName;
     }
 }
