@@ -6,6 +6,7 @@ import dev.convexpipeline.convex.ConvexValues;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Runs the official {@code convex@1.48.0} CLI (src/test/convex-cli) against the emulator: export,
  * then import the ZIP back with --replace, and check ids, creation times and int64/float64 survive.
+ * Tagged {@code npm} so a build without Node can exclude it explicitly
+ * ({@code -Dsurefire.excludedGroups=npm}); when it runs without node/npm it fails, never skips.
  */
+@Tag("npm")
 class OfficialCliRoundTripTest {
     private static final Path CLI_PROJECT = Path.of("src/test/convex-cli").toAbsolutePath();
     private static final long PROCESS_TIMEOUT_SECONDS = 120;
