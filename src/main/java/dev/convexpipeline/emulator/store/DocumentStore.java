@@ -26,6 +26,13 @@ public final class DocumentStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DocumentStore.class);
     /** Recent snapshots kept for reads at a past timestamp (query_at_ts, list_snapshot paging). */
     private static final int RETAINED_SNAPSHOTS = 512;
+    /**
+     * Each commit copies the tables it wrote, so old snapshots of big tables are expensive: stop
+     * retaining them once they hold this many document entries in total.
+     */
+    private static final long RETAINED_ENTRY_BUDGET = 2_000_000;
+    private final Map<Long, Long> retainedEntries = new HashMap<>();
+    private long retainedEntryTotal;
 
     private final ReentrantLock writerLock = new ReentrantLock(true);
     private final ConcurrentSkipListMap<Long, DatabaseSnapshot> history = new ConcurrentSkipListMap<>();
@@ -136,8 +143,13 @@ public final class DocumentStore implements AutoCloseable {
             committed = new DatabaseSnapshot(timestamp, transaction.workingTables());
             latest = committed;
             history.put(timestamp, committed);
-            while (history.size() > RETAINED_SNAPSHOTS) {
-                history.pollFirstEntry();
+            long cost = transaction.copiedEntries();
+            retainedEntries.put(timestamp, cost);
+            retainedEntryTotal += cost;
+            while (history.size() > 1 && (history.size() > RETAINED_SNAPSHOTS || retainedEntryTotal > RETAINED_ENTRY_BUDGET)) {
+                Long evicted = history.pollFirstEntry().getKey();
+                retainedEntryTotal -= retainedEntries.getOrDefault(evicted, 0L);
+                retainedEntries.remove(evicted);
             }
         } finally {
             writerLock.unlock();

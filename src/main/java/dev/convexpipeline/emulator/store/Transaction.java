@@ -182,6 +182,12 @@ public final class Transaction implements DatabaseWriter {
 
     // ---- internals -----------------------------------------------------------------------
 
+    /** How many document entries this transaction copied: what keeping its snapshot costs. */
+    long copiedEntries() {
+        return copiedTables.stream().map(tables::get).filter(java.util.Objects::nonNull)
+                .mapToLong(StoredTable::size).sum();
+    }
+
     boolean hasWrites() {
         return !ops.isEmpty();
     }
