@@ -538,8 +538,4 @@ public final class EmulatorRoutes {
     private static void text(RoutingContext ctx, String body) {
         ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(body);
     }
-
-    static boolean isMethod(RoutingContext ctx, HttpMethod method) {
-        return ctx.request().method().equals(method);
-    }
 }
