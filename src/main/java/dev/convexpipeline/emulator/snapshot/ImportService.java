@@ -208,6 +208,14 @@ public final class ImportService {
             ImportPlan plan = plan(importId);
             Map<String, Long> counts = new TreeMap<>();
             ImportFileReader.read(plan.request.format(), plan.request.tableName(), plan.file, new ImportFileReader.Visitor() {
+                /** Like the backend, a table listed in {@code _tables} counts even without a documents entry. */
+                @Override
+                public void tableNumber(String table, int number) {
+                    if (!table.startsWith("_")) {
+                        counts.putIfAbsent(table, 0L);
+                    }
+                }
+
                 @Override
                 public void beginTable(String table) {
                     counts.putIfAbsent(table, 0L);
@@ -326,6 +334,9 @@ public final class ImportService {
         @Override
         public void tableNumber(String table, int number) {
             numbersFromZip.put(table, number);
+            if (!table.startsWith("_")) {
+                prepared.putIfAbsent(table, false);
+            }
         }
 
         @Override
