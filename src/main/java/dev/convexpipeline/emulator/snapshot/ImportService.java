@@ -251,7 +251,13 @@ public final class ImportService {
             ObjectNode state = NODES.objectNode().put("state", "waiting_for_confirmation")
                     .put("message_to_confirm", ImportSummary.render(changes))
                     .put("require_manual_confirmation", deletes);
-            setState(importId, state);
+            store.write(tx -> {
+                // A cancel that arrived while the file was being read wins.
+                if ("uploaded".equals(tx.get(importId).path("state").path("state").asText())) {
+                    replaceState(tx, importId, state);
+                }
+                return null;
+            });
         } catch (ImportFailure e) {
             setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
             discardUploadedFile(importId);
