@@ -10,13 +10,11 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -597,11 +595,9 @@ public final class ConvexClient implements AutoCloseable {
                 }
                 retryAfter = parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null));
                 lastCause = new ConvexException("HTTP " + status + " " + error.code() + ": " + message);
-            } catch (HttpTimeoutException e) {
-                lastCause = e;
-            } catch (ConnectException e) {
-                lastCause = e;
             } catch (IOException e) {
+                // Timeouts (HttpTimeoutException), refused connections (ConnectException) and resets:
+                // the request may never have reached the deployment, so another attempt can succeed.
                 lastCause = e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
