@@ -183,7 +183,12 @@ public final class ConvexClient implements AutoCloseable {
     /**
      * Asks the deployment to write a ZIP snapshot ({@code POST /api/export/request/zip}).
      *
-     * @throws ConvexExportInProgressException when another export is requested or running
+     * <p>If the answer is {@code ExportInProgress} but the export in progress was created after
+     * this call began (this call's own, when a lost response was retried; or a concurrent
+     * caller's), that export is awaited instead of failing: either way it is a snapshot no older
+     * than this call.
+     *
+     * @throws ConvexExportInProgressException when an export that predates this call is still running
      */
     public PendingExport requestExport(boolean includeStorage) {
         String previous = latestExport().map(ExportStatus::id).orElse(null);
@@ -192,10 +197,15 @@ public final class ConvexClient implements AutoCloseable {
         try {
             execute(call);
         } catch (ConvexRequestException e) {
-            if ("ExportInProgress".equals(e.code())) {
-                throw new ConvexExportInProgressException(deployment, e.status(), e.code(), e.serverMessage());
+            if (!"ExportInProgress".equals(e.code())) {
+                throw e;
             }
-            throw e;
+            Optional<ExportStatus> running = latestExport();
+            if (running.isPresent() && !Objects.equals(running.get().id(), previous) && !running.get().isFinished()) {
+                LOG.info("Export {} on {} started after this request began; waiting for it", running.get().id(), deployment);
+                return new PendingExport(previous);
+            }
+            throw new ConvexExportInProgressException(deployment, e.status(), e.code(), e.serverMessage());
         }
         return new PendingExport(previous);
     }
