@@ -168,7 +168,7 @@ class EmulatorRoutesTest {
         assertThat(unknown.get("errorMessage").asText()).endsWith("Could not find public function for 'messages:nope'.\n");
         JsonNode wrongKind = client.call("mutation", "users:list", "{}", null);
         assertThat(wrongKind.get("errorMessage").asText())
-                .endsWith("Trying to execute users:list as Mutation, but it is defined as Query.\n");
+                .endsWith("Trying to execute users.js:list as Mutation, but it is defined as Query.\n");
         EmulatorClient.Response run = client.adminJson("/api/run/messages/nope", "{\"args\":{}}");
         assertThat(run.json().get("errorMessage").asText())
                 .endsWith("Could not find function for 'messages:nope'. Did you forget to run `npx convex dev`?\n");

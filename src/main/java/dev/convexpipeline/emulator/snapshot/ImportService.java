@@ -113,6 +113,7 @@ public final class ImportService {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not assemble upload " + uploadToken + " in " + uploadDirectory, e);
         }
+        deleteQuietly(directory);
         String importId = createImport(request, combined);
         worker.execute(() -> analyze(importId));
         return importId;
@@ -120,7 +121,9 @@ public final class ImportService {
 
     /** Writes a whole file for the legacy single-request import. */
     public Path newLegacyUploadFile() {
-        return uploadDirectory.resolve(startUpload() + ".upload");
+        String token = startUpload();
+        deleteQuietly(uploadDirectory.resolve(token));
+        return uploadDirectory.resolve(token + ".upload");
     }
 
     // ---- state machine -----------------------------------------------------------------------
@@ -150,6 +153,7 @@ public final class ImportService {
             replaceState(tx, importId, failed("Import canceled"));
             return null;
         });
+        discardUploadedFile(importId);
     }
 
     /** The legacy {@code /api/import}: runs the whole state machine now, auto-confirming. */
@@ -242,9 +246,11 @@ public final class ImportService {
             setState(importId, state);
         } catch (ImportFailure e) {
             setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
+            discardUploadedFile(importId);
         } catch (IOException | RuntimeException e) {
             LOG.warn("Import {} could not be parsed: {}", importId, e.toString());
             setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
+            discardUploadedFile(importId);
         }
     }
 
@@ -253,6 +259,9 @@ public final class ImportService {
         try {
             ImportPlan plan = plan(importId);
             long written = store.write(tx -> {
+                if (!"in_progress".equals(tx.get(importId).path("state").path("state").asText())) {
+                    return -1L; // canceled while queued: leave the canceled state alone
+                }
                 TableWriter writer = new TableWriter(tx, plan.request.mode());
                 try {
                     ImportFileReader.read(plan.request.format(), plan.request.tableName(), plan.file, writer);
@@ -272,6 +281,27 @@ public final class ImportService {
         } catch (RuntimeException e) {
             LOG.warn("Import {} failed: {}", importId, e.toString());
             setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
+        } finally {
+            discardUploadedFile(importId);
+        }
+    }
+
+    /** The uploaded file is only needed until the import finished one way or the other. */
+    private void discardUploadedFile(String importId) {
+        store.latest().get(importId).ifPresent(doc -> deleteQuietly(Path.of(doc.path("object_key").asText())));
+    }
+
+    private static void deleteQuietly(Path path) {
+        try (java.util.stream.Stream<Path> paths = Files.isDirectory(path) ? Files.walk(path) : java.util.stream.Stream.of(path)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.debug("Could not delete {}: {}", p, e.toString());
+                }
+            });
+        } catch (IOException e) {
+            LOG.debug("Could not delete {}: {}", path, e.toString());
         }
     }
 

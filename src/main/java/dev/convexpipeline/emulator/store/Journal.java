@@ -64,7 +64,7 @@ final class Journal implements AutoCloseable {
                     }
                     lastTimestamp = Math.max(lastTimestamp, commit.path("ts").asLong());
                     for (JsonNode op : commit.path("ops")) {
-                        apply(op, tables);
+                        apply(op, commit.path("ts").asLong(), tables);
                     }
                 }
             }
@@ -108,14 +108,20 @@ final class Journal implements AutoCloseable {
         List<JournalOp> ops = new ArrayList<>();
         for (StoredTable table : tables.values()) {
             ops.add(new JournalOp.CreateTable(table.name(), table.number()));
-            table.documents().values().forEach(doc -> ops.add(new JournalOp.Put(table.name(), doc)));
+            table.documents().forEach((internalIdHex, doc) -> ops.add(new JournalOp.Put(table.name(), internalIdHex, doc)));
         }
         try (BufferedWriter out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
             if (!ops.isEmpty()) {
                 ObjectNode commit = NODES.objectNode();
                 commit.put("ts", timestamp);
                 ArrayNode encoded = commit.putArray("ops");
-                ops.forEach(op -> encoded.add(encode(op)));
+                for (JournalOp op : ops) {
+                    ObjectNode node = encode(op);
+                    if (op instanceof JournalOp.Put put) {
+                        node.put("ts", tables.get(put.table()).writeTimestamp(put.internalIdHex()));
+                    }
+                    encoded.add(node);
+                }
                 out.write(ConvexValues.write(commit));
                 out.write('\n');
             }
@@ -138,7 +144,7 @@ final class Journal implements AutoCloseable {
         return node;
     }
 
-    private static void apply(JsonNode op, Map<String, StoredTable> tables) {
+    private static void apply(JsonNode op, long commitTimestamp, Map<String, StoredTable> tables) {
         String table = op.path("table").asText();
         switch (op.path("op").asText()) {
             case "createTable" -> tables.put(table, StoredTable.empty(table, op.path("number").asInt()));
@@ -148,6 +154,7 @@ final class Journal implements AutoCloseable {
                 String internalIdHex = HexFormat.of().formatHex(
                         ConvexIds.decode(document.get(Transaction.ID_FIELD).asText()).internalId());
                 tables.get(table).put(internalIdHex, document);
+                tables.get(table).markWritten(internalIdHex, op.has("ts") ? op.get("ts").asLong() : commitTimestamp);
             }
             case "delete" -> tables.get(table).remove(op.path("id").asText());
             default -> throw new IllegalStateException("Unknown journal op " + op);
