@@ -186,6 +186,20 @@ class ConvexClientFunctionCallTest {
     }
 
     @Test
+    void requestTimeoutsAreRetried() {
+        proxy.delayNext(1, 1_500);
+        ConvexClientConfig impatient = ConvexClientConfig.of(proxy.url(), emulator.adminKey())
+                .withTimeouts(Duration.ofSeconds(1), Duration.ofMillis(300))
+                .withRetryPolicy(new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(50)));
+
+        try (ConvexClient quick = new ConvexClient(impatient)) {
+            assertThat(quick.query("users:list", NODES.objectNode()).isArray()).isTrue();
+        }
+
+        assertThat(proxy.requestCount()).isEqualTo(2);
+    }
+
+    @Test
     void tooManyRequestsWaitsForRetryAfter() {
         proxy.failNext(1, 429, "1");
         long started = System.nanoTime();
