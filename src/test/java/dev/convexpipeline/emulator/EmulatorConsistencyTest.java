@@ -177,6 +177,18 @@ class EmulatorConsistencyTest {
     }
 
     @Test
+    void streamingExportHelpersDescribeTheTables() {
+        emulator.insert("items", NODES.objectNode().put("n", 1.0));
+        emulator.insert("items", NODES.objectNode().put("label", "x"));
+        EmulatorClient.Response columns = client.get("/api/get_table_column_names", "Authorization", "Convex " + client.adminKey());
+        assertThat(columns.body()).isEqualTo("{\"byComponent\":{\"\":[{\"name\":\"items\",\"columns\":"
+                + "[\"_creationTime\",\"_id\",\"label\",\"n\"]}]}}");
+        EmulatorClient.Response probe = client.get("/api/test_streaming_export_connection", "Authorization", "Convex " + client.adminKey());
+        assertThat(probe.status()).isEqualTo(200);
+        assertThat(probe.body()).isEqualTo("null");
+    }
+
+    @Test
     void listSnapshotRequiresAdminAndRejectsBadCursors() {
         assertThat(client.get("/api/list_snapshot").status()).isEqualTo(403);
         EmulatorClient.Response bad = client.get("/api/list_snapshot?cursor=garbage", "Authorization", "Convex " + client.adminKey());

@@ -68,7 +68,8 @@ class EmulatorExportTest {
                     "big/documents.jsonl", "big/generated_schema.jsonl");
             for (ZipArchiveEntry entry : entries) {
                 assertThat(entry.getMethod()).as(entry.getName()).isEqualTo(ZipEntry.DEFLATED);
-                assertThat(entry.getUnixMode() & 0777).as(entry.getName()).isEqualTo(0644);
+                assertThat(entry.getUnixMode()).as(entry.getName()).isEqualTo(0644);
+                assertThat(entry.getPlatform()).isEqualTo(ZipArchiveEntry.PLATFORM_UNIX);
             }
             assertThat(read(zip, "README.md")).startsWith("# Welcome to your Convex snapshot export!");
             int messagesNumber = emulator.store().latest().table("messages").orElseThrow().number();

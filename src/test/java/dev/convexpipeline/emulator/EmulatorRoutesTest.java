@@ -213,6 +213,23 @@ class EmulatorRoutesTest {
     }
 
     @Test
+    void actionsRunOtherFunctionsAndLogLinesAreReturned() {
+        emulator.functions().action("greet:hello", (ctx, args) -> {
+            ctx.log("hello");
+            ctx.runMutation("users:upsert", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                    .put("authSubject", "routes|action"));
+            return ctx.runQuery("users:getByAuthSubject", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                    .objectNode().put("authSubject", "routes|action")).get("authSubject");
+        });
+        JsonNode response = client.call("action", "greet:hello", "{}", null);
+        assertThat(response.get("status").asText()).isEqualTo("success");
+        assertThat(response.get("value").asText()).isEqualTo("routes|action");
+        assertThat(response.get("logLines").get(0).asText()).isEqualTo("[LOG] 'hello'");
+        JsonNode asQuery = client.call("query", "greet:hello", "{}", null);
+        assertThat(asQuery.get("errorMessage").asText()).endsWith("Trying to execute greet.js:hello as Query, but it is defined as Action.\n");
+    }
+
+    @Test
     void everyIdDecodesAndCarriesItsTableNumber() {
         emulator.runMutation("users:upsert", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
                 .put("authSubject", "routes|ids"));

@@ -129,6 +129,11 @@ public final class EmulatorRoutes {
             requireAdmin(ctx);
             listSnapshot.handle(ctx, true);
         });
+        blocking(router.get("/api/test_streaming_export_connection"), ctx -> {
+            requireAdmin(ctx);
+            json(ctx, 200, NODES.nullNode());
+        });
+        blocking(router.get("/api/get_table_column_names"), this::tableColumnNames);
         blocking(router.get("/api/document_deltas"), ctx -> {
             requireAdmin(ctx);
             documentDeltas.handle(ctx, false);
@@ -274,6 +279,25 @@ public final class EmulatorRoutes {
             ops.add(op);
         }
         response.put("isReadOnly", false);
+        json(ctx, 200, response);
+    }
+
+    /** Every user table with the sorted union of its documents' field names (§4.3). */
+    private void tableColumnNames(RoutingContext ctx) {
+        requireAdmin(ctx);
+        ArrayNode tables = NODES.arrayNode();
+        for (var table : store.latest().userTablesByNumber()) {
+            java.util.TreeSet<String> columns = new java.util.TreeSet<>(List.of("_creationTime", "_id"));
+            table.documents().values().forEach(doc -> doc.fieldNames().forEachRemaining(columns::add));
+            ObjectNode entry = NODES.objectNode().put("name", table.name());
+            ArrayNode names = entry.putArray("columns");
+            columns.forEach(names::add);
+            tables.add(entry);
+        }
+        ObjectNode byComponent = NODES.objectNode();
+        byComponent.set("", tables);
+        ObjectNode response = NODES.objectNode();
+        response.set("byComponent", byComponent);
         json(ctx, 200, response);
     }
 
@@ -513,9 +537,5 @@ public final class EmulatorRoutes {
 
     private static void text(RoutingContext ctx, String body) {
         ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(body);
-    }
-
-    static boolean isMethod(RoutingContext ctx, HttpMethod method) {
-        return ctx.request().method().equals(method);
     }
 }
