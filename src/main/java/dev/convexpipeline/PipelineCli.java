@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PipelineVersion.Provider.class,
         description = "Camel pipeline between Stripe, a Convex deployment and S3.",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, dev.convexpipeline.backup.BackupCommand.class, CommandLine.HelpCommand.class})
 public final class PipelineCli implements Runnable {
 
     public static void main(String[] args) {

@@ -1,5 +1,7 @@
 package dev.convexpipeline.app;
 
+import dev.convexpipeline.backup.BackupOperations;
+import dev.convexpipeline.backup.BackupWiring;
 import dev.convexpipeline.ops.AdminApiBridge;
 import dev.convexpipeline.ops.AdminToken;
 import dev.convexpipeline.ops.PipelineStatus;
@@ -23,6 +25,11 @@ public class PipelineBeans implements CamelConfiguration {
         return new PipelineStatus(camelContext, convexUrl);
     }
 
+    @BindToRegistry("backups")
+    public BackupOperations backups(CamelContext camelContext) {
+        return BackupWiring.operations(camelContext);
+    }
+
     @Override
     public void configure(CamelContext camelContext) {
         // The management server's router exists only once Camel has started.
@@ -32,6 +39,7 @@ public class PipelineBeans implements CamelConfiguration {
                 if (event.getType() == CamelEvent.Type.CamelContextStarted) {
                     AdminToken token = camelContext.getRegistry().lookupByNameAndType("adminToken", AdminToken.class);
                     new AdminApiBridge(camelContext, token).mount();
+                    BackupWiring.onStarted(camelContext, camelContext.getRegistry().lookupByNameAndType("backups", BackupOperations.class));
                 }
             }
         });

@@ -44,6 +44,7 @@ public final class BackupService implements AutoCloseable {
     private final BackupMetrics metrics;
     private final Clock clock;
     private final ReentrantLock running = new ReentrantLock();
+    private final List<AutoCloseable> resources = new ArrayList<>();
 
     public BackupService(BackupTarget target, SnapshotSource source, RetentionPolicy retention, BackupMetrics metrics,
                          Clock clock) {
@@ -54,6 +55,12 @@ public final class BackupService implements AutoCloseable {
         this.retention = retention;
         this.metrics = metrics;
         this.clock = clock;
+    }
+
+    /** Closes {@code resource} (e.g. the Convex client) together with this service. */
+    public BackupService alsoClosing(AutoCloseable resource) {
+        resources.add(resource);
+        return this;
     }
 
     public BackupTarget target() {
@@ -299,5 +306,12 @@ public final class BackupService implements AutoCloseable {
     @Override
     public void close() {
         target.close();
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.debug("Closing {} failed: {}", resource, e.toString());
+            }
+        }
     }
 }
