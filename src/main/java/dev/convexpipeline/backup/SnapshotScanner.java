@@ -32,6 +32,7 @@ import java.util.zip.ZipInputStream;
 public final class SnapshotScanner {
     static final String DOCUMENTS = "documents.jsonl";
     private static final int CHUNK = 64 * 1024;
+    private static final int QUEUED_CHUNKS = 32;
     private static final int EOCD_SIGNATURE = 0x06054b50;
     private static final int ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
     /** Guards the heap while validating: Convex documents are at most 1 MiB, so a line this long is not one. */
@@ -73,6 +74,10 @@ public final class SnapshotScanner {
     /**
      * Streams {@code source} to its end into {@code sink} (may be null) while scanning it.
      *
+     * <p>Two threads share the work so neither waits for the other: the calling thread reads,
+     * hashes and writes to the sink (the wire path); a parser thread inflates and splits the same
+     * chunks, handed over through a small bounded queue (at most {@value #QUEUED_CHUNKS} chunks of 64 KiB).
+     *
      * @param strict also parse every JSONL line as JSON and report the first bad line, structural
      *               ZIP problems are reported instead of thrown, and reading continues to the end so the
      *               size and SHA-256 are still known (used by verify); when false a structural problem
@@ -80,13 +85,100 @@ public final class SnapshotScanner {
      * @throws IOException when reading the source or writing the sink fails
      */
     public static Result scan(InputStream source, OutputStream sink, boolean strict) throws IOException {
-        TeeInputStream tee = new TeeInputStream(source, sink);
+        ChunkPipe pipe = new ChunkPipe();
+        java.util.concurrent.FutureTask<Parsed> parser = new java.util.concurrent.FutureTask<>(() -> parse(pipe, strict));
+        Thread parserThread = new Thread(parser, "snapshot-zip-parser");
+        parserThread.setDaemon(true);
+        parserThread.start();
+        MessageDigest sha256 = sha256();
+        long bytes = 0;
+        byte[] previous = new byte[CHUNK];
+        byte[] current = new byte[CHUNK];
+        int previousLength = 0;
+        int currentLength = 0;
+        boolean complete = false;
+        try {
+            while (true) {
+                byte[] chunk = pipe.emptyChunk();
+                int n = source.readNBytes(chunk, 0, CHUNK);
+                if (n == 0) {
+                    pipe.recycle(chunk);
+                    break;
+                }
+                sha256.update(chunk, 0, n);
+                if (sink != null) {
+                    sink.write(chunk, 0, n);
+                }
+                bytes += n;
+                // Keep the last two chunks for the end-of-central-directory check.
+                byte[] swap = previous;
+                previous = current;
+                previousLength = currentLength;
+                current = swap;
+                System.arraycopy(chunk, 0, current, 0, n);
+                currentLength = n;
+                if (!strict && parser.isDone()) {
+                    failFast(parser);
+                }
+                pipe.send(chunk, n);
+                if (n < CHUNK) {
+                    break;
+                }
+            }
+            complete = true;
+        } finally {
+            pipe.close(!complete);
+        }
+        Parsed parsed;
+        try {
+            parsed = parser.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while parsing the snapshot ZIP", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+        List<String> problems = new ArrayList<>(parsed.problems);
+        if (problems.isEmpty()) {
+            byte[] tail = new byte[previousLength + currentLength];
+            System.arraycopy(previous, 0, tail, 0, previousLength);
+            System.arraycopy(current, 0, tail, previousLength, currentLength);
+            try {
+                checkEndOfCentralDirectory(tail, bytes, parsed.entries);
+            } catch (SnapshotFormatException e) {
+                if (!strict) {
+                    throw e;
+                }
+                problems.add(e.getMessage());
+            }
+        }
+        return new Result(bytes, HexFormat.of().formatHex(sha256.digest()), parsed.tables, parsed.entries,
+                parsed.storageFiles, List.copyOf(problems));
+    }
+
+    /** The parser already stopped: in a backup that means the ZIP is broken, so stop copying it. */
+    private static void failFast(java.util.concurrent.FutureTask<Parsed> parser) throws IOException {
+        try {
+            parser.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while parsing the snapshot ZIP", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+    }
+
+    /** What the parser thread found. */
+    private record Parsed(Map<String, TableStats> tables, int entries, long storageFiles, List<String> problems) {
+    }
+
+    private static Parsed parse(ChunkPipe pipe, boolean strict) throws IOException {
         Map<String, TableStats> tables = new TreeMap<>();
         List<String> problems = new ArrayList<>();
         Set<String> names = new HashSet<>();
         int entries = 0;
         long storageFiles = 0;
-        ZipInputStream zip = new ZipInputStream(tee);
+        ZipInputStream zip = new ZipInputStream(pipe);
         byte[] inflated = new byte[CHUNK];
         String entryName = null;
         try {
@@ -118,23 +210,25 @@ public final class SnapshotScanner {
                 }
                 entryName = null;
             }
-            checkEndOfCentralDirectory(tee, entries);
         } catch (SnapshotFormatException e) {
             if (!strict) {
                 throw e;
             }
             problems.add(e.getMessage());
         } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            if (pipe.aborted) {
+                throw new IOException("reading stopped");
+            }
             String where = entryName == null ? "" : " in entry " + entryName;
             SnapshotFormatException problem = new SnapshotFormatException("ZIP structure is broken" + where + ": " + e.getMessage());
             if (!strict) {
                 throw problem;
             }
             problems.add(problem.getMessage());
+        } finally {
+            pipe.finishReading();
         }
-        tee.drain();
-        return new Result(tee.bytes, HexFormat.of().formatHex(tee.sha256.digest()), tables, entries, storageFiles,
-                List.copyOf(problems));
+        return new Parsed(tables, entries, storageFiles, problems);
     }
 
     private static boolean isStorageBlob(String name) {
@@ -151,9 +245,7 @@ public final class SnapshotScanner {
     }
 
     /** The last bytes of a ZIP are its end-of-central-directory record: check it agrees with the entries read. */
-    private static void checkEndOfCentralDirectory(TeeInputStream tee, int entries) throws IOException {
-        tee.drain();
-        byte[] tail = tee.tail();
+    private static void checkEndOfCentralDirectory(byte[] tail, long totalBytes, int entries) throws SnapshotFormatException {
         for (int at = tail.length - 22; at >= 0; at--) {
             if (readInt(tail, at) != EOCD_SIGNATURE) {
                 continue;
@@ -170,7 +262,7 @@ public final class SnapshotScanner {
             }
             long size = readInt(tail, at + 12) & 0xffffffffL;
             long offset = readInt(tail, at + 16) & 0xffffffffL;
-            long eocdPosition = tee.bytes - tail.length + at;
+            long eocdPosition = totalBytes - tail.length + at;
             if (!zip64 && offset != 0xffffffffL && offset + size != eocdPosition) {
                 throw new SnapshotFormatException("ZIP central directory (offset " + offset + ", " + size
                         + " bytes) does not end where the end record starts (" + eocdPosition + ")");
@@ -296,56 +388,129 @@ public final class SnapshotScanner {
     }
 
     /**
-     * Reads ahead 64 KiB at a time; each chunk is hashed and written to the sink once, before the
-     * ZIP parser sees it. The two most recent chunks stay readable for the end-of-ZIP check.
+     * Hands chunks from the reading thread to the parser thread: a bounded queue (back-pressure, so
+     * memory stays at {@value #QUEUED_CHUNKS} chunks) read as an {@link InputStream} by the ZIP parser.
+     * Once the parser stops reading (end of ZIP, or a broken one), further chunks are dropped.
      */
-    private static final class TeeInputStream extends InputStream {
-        private final InputStream source;
-        private final OutputStream sink;
-        private final MessageDigest sha256 = sha256();
-        private byte[] current = new byte[CHUNK];
-        private byte[] previous = new byte[CHUNK];
-        private int currentLength;
-        private int previousLength;
+    private static final class ChunkPipe extends InputStream {
+        private static final byte[] END = new byte[0];
+        private final java.util.concurrent.ArrayBlockingQueue<byte[]> full = new java.util.concurrent.ArrayBlockingQueue<>(QUEUED_CHUNKS + 1);
+        private final java.util.concurrent.ArrayBlockingQueue<Integer> lengths = new java.util.concurrent.ArrayBlockingQueue<>(QUEUED_CHUNKS + 1);
+        private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> empty = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private volatile boolean readerDone;
+        private volatile boolean aborted;
+        private byte[] chunk;
+        private int length;
         private int position;
-        private long bytes;
-        private boolean eof;
 
-        TeeInputStream(InputStream source, OutputStream sink) {
-            this.source = source;
-            this.sink = sink;
+        byte[] emptyChunk() {
+            byte[] free = empty.poll();
+            return free != null ? free : new byte[CHUNK];
         }
 
-        private boolean fill() throws IOException {
-            if (eof) {
+        void recycle(byte[] used) {
+            if (used != END) {
+                empty.offer(used);
+            }
+        }
+
+        /** Called by the reading thread; waits while the parser is behind. */
+        void send(byte[] data, int n) throws IOException {
+            if (readerDone) {
+                recycle(data);
+                return;
+            }
+            put(data, n);
+        }
+
+        private void put(byte[] data, int n) throws IOException {
+            try {
+                synchronized (this) {
+                    while (!readerDone && full.remainingCapacity() == 0) {
+                        wait(100);
+                    }
+                    if (readerDone) {
+                        recycle(data);
+                        return;
+                    }
+                    lengths.add(n);
+                    full.add(data);
+                    notifyAll();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("Interrupted while handing the snapshot to the ZIP parser", e);
+            }
+        }
+
+        /** End of input; {@code abort} when the reading thread failed and the parser must stop too. */
+        void close(boolean abort) throws IOException {
+            aborted = abort;
+            synchronized (this) {
+                if (!readerDone) {
+                    while (full.remainingCapacity() == 0 && !readerDone) {
+                        try {
+                            wait(100);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
+                    if (!readerDone) {
+                        lengths.add(0);
+                        full.add(END);
+                        notifyAll();
+                    }
+                }
+            }
+        }
+
+        /** Called by the parser when it needs no more bytes. */
+        void finishReading() {
+            synchronized (this) {
+                readerDone = true;
+                full.clear();
+                lengths.clear();
+                notifyAll();
+            }
+        }
+
+        private boolean next() throws IOException {
+            if (chunk == END) {
                 return false;
             }
-            byte[] swap = previous;
-            previous = current;
-            previousLength = currentLength;
-            current = swap;
-            int n = source.readNBytes(current, 0, CHUNK);
-            if (n < CHUNK) {
-                eof = true;
+            if (chunk != null) {
+                recycle(chunk);
+                chunk = null;
             }
-            currentLength = n;
-            position = 0;
-            if (n > 0) {
-                sha256.update(current, 0, n);
-                if (sink != null) {
-                    sink.write(current, 0, n);
+            try {
+                synchronized (this) {
+                    while (full.isEmpty()) {
+                        wait(100);
+                    }
+                    chunk = full.poll();
+                    length = lengths.poll();
+                    position = 0;
+                    notifyAll();
                 }
-                bytes += n;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("Interrupted while parsing the snapshot ZIP", e);
             }
-            return n > 0;
+            if (chunk == END && aborted) {
+                throw new IOException("reading the snapshot stopped");
+            }
+            return chunk != END;
         }
 
         @Override
         public int read() throws IOException {
-            if (position >= currentLength && !fill()) {
-                return -1;
+            while (chunk == null || position >= length) {
+                if (!next()) {
+                    return -1;
+                }
             }
-            return current[position++] & 0xff;
+            return chunk[position++] & 0xff;
         }
 
         @Override
@@ -353,39 +518,20 @@ public final class SnapshotScanner {
             if (len == 0) {
                 return 0;
             }
-            if (position >= currentLength && !fill()) {
-                return -1;
+            while (chunk == null || position >= length) {
+                if (!next()) {
+                    return -1;
+                }
             }
-            int n = Math.min(len, currentLength - position);
-            System.arraycopy(current, position, b, off, n);
+            int n = Math.min(len, length - position);
+            System.arraycopy(chunk, position, b, off, n);
             position += n;
             return n;
         }
 
         @Override
         public int available() {
-            return currentLength - position;
-        }
-
-        /** Reads (and so hashes and copies) whatever the ZIP parser left unread. */
-        void drain() throws IOException {
-            position = currentLength;
-            while (fill()) {
-                position = currentLength;
-            }
-        }
-
-        /** The last up to 128 KiB of the stream. */
-        byte[] tail() {
-            byte[] tail = new byte[previousLength + currentLength];
-            System.arraycopy(previous, 0, tail, 0, previousLength);
-            System.arraycopy(current, 0, tail, previousLength, currentLength);
-            return tail;
-        }
-
-        @Override
-        public void close() {
-            // The caller owns the source.
+            return chunk == null || chunk == END ? 0 : length - position;
         }
     }
 }
