@@ -179,6 +179,42 @@ class ConvexClientFunctionCallTest {
         assertThat(failure.getMessage()).doesNotContain(emulator.adminKey());
     }
 
+    @Test
+    void exportInProgressIsReportedAsItsOwnTypeWithoutRetrying() {
+        proxy.failNext(1, 400, null, "/api/export/request", "ExportInProgress",
+                "There is already an export requested or in progress.");
+
+        ConvexExportInProgressException failure = catchThrowableOfType(ConvexExportInProgressException.class,
+                () -> client.requestExport(false));
+
+        assertThat(failure.code()).isEqualTo("ExportInProgress");
+        assertThat(failure.getMessage()).contains(proxy.url()).contains("already requested or in progress")
+                .contains("wait for it to finish");
+        assertThat(proxy.requestLines()).filteredOn(line -> line.startsWith("POST /api/export/request")).hasSize(1);
+    }
+
+    @Test
+    void adminKeyNeverAppearsInAnyFailureMessage() {
+        String key = emulator.adminKey();
+        proxy.failNext(100, 500, null);
+        Throwable unavailable = catchThrowableOfType(ConvexUnavailableException.class, client::version);
+        proxy.failNext(0, 500, null);
+        Throwable functionError = catchThrowableOfType(ConvexFunctionException.class,
+                () -> client.query("users:doesNotExist", NODES.objectNode()));
+        Throwable badRequest = catchThrowableOfType(ConvexRequestException.class,
+                () -> client.query("bad path!", NODES.objectNode()));
+        Throwable snapshot = catchThrowableOfType(ConvexSnapshotException.class,
+                () -> client.importSnapshot(new java.io.ByteArrayInputStream("{oops\n".getBytes()),
+                        ImportOptions.table(ImportFormat.JSON_LINES, "broken", ImportMode.REQUIRE_EMPTY)));
+
+        for (Throwable failure : java.util.List.of(unavailable, functionError, badRequest, snapshot)) {
+            for (Throwable t = failure; t != null; t = t.getCause()) {
+                assertThat(String.valueOf(t.getMessage())).doesNotContain(key);
+            }
+        }
+        assertThat(client.config().toString()).doesNotContain(key);
+    }
+
     private static ObjectNode args(String field, String value) {
         return NODES.objectNode().put(field, value);
     }

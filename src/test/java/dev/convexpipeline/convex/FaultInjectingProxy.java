@@ -37,6 +37,7 @@ final class FaultInjectingProxy implements AutoCloseable {
     private volatile int failureStatus = 503;
     private volatile String retryAfter;
     private volatile String failingPathPrefix = "/";
+    private volatile String failureBody = "{\"code\":\"Overloaded\",\"message\":\"injected failure\"}";
 
     FaultInjectingProxy(String targetUrl) throws IOException {
         this.target = URI.create(targetUrl);
@@ -57,6 +58,12 @@ final class FaultInjectingProxy implements AutoCloseable {
 
     /** Like {@link #failNext(int, int, String)}, counting only requests whose path starts with {@code pathPrefix}. */
     void failNext(int count, int status, String retryAfterHeader, String pathPrefix) {
+        failNext(count, status, retryAfterHeader, pathPrefix, "Overloaded", "injected failure");
+    }
+
+    /** Like {@link #failNext(int, int, String, String)}, answering with the given Convex error code and message. */
+    void failNext(int count, int status, String retryAfterHeader, String pathPrefix, String code, String message) {
+        this.failureBody = "{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}";
         this.failingPathPrefix = pathPrefix;
         this.failureStatus = status;
         this.retryAfter = retryAfterHeader;
@@ -80,7 +87,7 @@ final class FaultInjectingProxy implements AutoCloseable {
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
             boolean matches = exchange.getRequestURI().getRawPath().startsWith(failingPathPrefix);
             if (matches && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                byte[] body = "{\"code\":\"Overloaded\",\"message\":\"injected failure\"}".getBytes(StandardCharsets.UTF_8);
+                byte[] body = failureBody.getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("Content-Type", "application/json");
                 if (retryAfter != null) {
                     exchange.getResponseHeaders().add("Retry-After", retryAfter);

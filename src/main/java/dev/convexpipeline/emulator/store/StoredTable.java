@@ -3,6 +3,7 @@ package dev.convexpipeline.emulator.store;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
@@ -16,21 +17,34 @@ public final class StoredTable {
     private final String name;
     private final int number;
     private final TreeMap<String, ObjectNode> documents;
+    /** Commit timestamp (ns) of each document's latest write: list_snapshot reports it as {@code _ts}. */
+    private final HashMap<String, Long> writeTimestamps;
     private long totalSize;
 
-    StoredTable(String name, int number, TreeMap<String, ObjectNode> documents, long totalSize) {
+    private StoredTable(String name, int number, TreeMap<String, ObjectNode> documents,
+                        HashMap<String, Long> writeTimestamps, long totalSize) {
         this.name = name;
         this.number = number;
         this.documents = documents;
+        this.writeTimestamps = writeTimestamps;
         this.totalSize = totalSize;
     }
 
     static StoredTable empty(String name, int number) {
-        return new StoredTable(name, number, new TreeMap<>(), 0);
+        return new StoredTable(name, number, new TreeMap<>(), new HashMap<>(), 0);
     }
 
     StoredTable copy() {
-        return new StoredTable(name, number, new TreeMap<>(documents), totalSize);
+        return new StoredTable(name, number, new TreeMap<>(documents), new HashMap<>(writeTimestamps), totalSize);
+    }
+
+    /** When the document was last written (ns), or 0 if unknown. */
+    public long writeTimestamp(String internalIdHex) {
+        return writeTimestamps.getOrDefault(internalIdHex, 0L);
+    }
+
+    void markWritten(String internalIdHex, long timestamp) {
+        writeTimestamps.put(internalIdHex, timestamp);
     }
 
     public String name() {
@@ -67,6 +81,7 @@ public final class StoredTable {
 
     ObjectNode remove(String internalIdHex) {
         ObjectNode previous = documents.remove(internalIdHex);
+        writeTimestamps.remove(internalIdHex);
         if (previous != null) {
             totalSize -= DocumentSizes.of(previous);
         }

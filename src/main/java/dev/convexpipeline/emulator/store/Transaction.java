@@ -182,6 +182,12 @@ public final class Transaction implements DatabaseWriter {
 
     // ---- internals -----------------------------------------------------------------------
 
+    /** How many document entries this transaction copied: what keeping its snapshot costs. */
+    long copiedEntries() {
+        return copiedTables.stream().map(tables::get).filter(java.util.Objects::nonNull)
+                .mapToLong(StoredTable::size).sum();
+    }
+
     boolean hasWrites() {
         return !ops.isEmpty();
     }
@@ -197,7 +203,7 @@ public final class Transaction implements DatabaseWriter {
     private void put(StoredTable table, ObjectNode document) {
         String internalIdHex = HEX.formatHex(ConvexIds.decode(document.get(ID_FIELD).asText()).internalId());
         table.put(internalIdHex, document);
-        ops.add(new JournalOp.Put(table.name(), document));
+        ops.add(new JournalOp.Put(table.name(), internalIdHex, document));
     }
 
     private StoredTable writable(String name, boolean createIfMissing) {
