@@ -64,7 +64,13 @@ public final class BackupAgeCheck extends AbstractHealthCheck {
                 builder.up();
             }
         } catch (Exception e) {
-            builder.message("Cannot tell the age of the newest backup: " + OperatorMessages.describe(e)).down();
+            String message = "Cannot tell the age of the newest backup: " + OperatorMessages.describe(e);
+            // Nothing can be overdue before the pipeline has run for BACKUP_MAX_AGE; the reason stays visible.
+            if (startedAt.plus(maxAge).isAfter(now)) {
+                builder.message(message).up();
+            } else {
+                builder.message(message).down();
+            }
         }
     }
 }
