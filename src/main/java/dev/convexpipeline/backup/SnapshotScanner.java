@@ -84,8 +84,53 @@ public final class SnapshotScanner {
      *               is thrown as {@link SnapshotFormatException} (used by backup: a bad ZIP is not stored)
      * @throws IOException when reading the source or writing the sink fails
      */
-    public static Result scan(InputStream source, OutputStream sink, boolean strict) throws IOException {
+    public static Result scan(InputStream origin, OutputStream sink, boolean strict) throws IOException {
+        ChunkPipe download = readAhead(origin);
+        try {
+            return scan(download, sink, strict, new ChunkPipe());
+        } finally {
+            download.finishReading();
+        }
+    }
+
+    /**
+     * Reads {@code source} on its own thread into a bounded queue, so the download keeps flowing
+     * while the calling thread waits for a free upload buffer or for the parser.
+     */
+    private static ChunkPipe readAhead(InputStream source) {
         ChunkPipe pipe = new ChunkPipe();
+        Thread reader = new Thread(() -> {
+            boolean complete = false;
+            try {
+                while (!pipe.readerDone) {
+                    byte[] chunk = pipe.emptyChunk();
+                    int n = source.readNBytes(chunk, 0, CHUNK);
+                    if (n == 0) {
+                        pipe.recycle(chunk);
+                        break;
+                    }
+                    pipe.send(chunk, n);
+                    if (n < CHUNK) {
+                        break;
+                    }
+                }
+                complete = true;
+            } catch (IOException | RuntimeException e) {
+                pipe.failure = e;
+            } finally {
+                try {
+                    pipe.close(!complete);
+                } catch (IOException ignored) {
+                    // only interrupted while handing over the end marker; the consumer is gone
+                }
+            }
+        }, "snapshot-download");
+        reader.setDaemon(true);
+        reader.start();
+        return pipe;
+    }
+
+    private static Result scan(InputStream source, OutputStream sink, boolean strict, ChunkPipe pipe) throws IOException {
         java.util.concurrent.FutureTask<Parsed> parser = new java.util.concurrent.FutureTask<>(() -> parse(pipe, strict));
         Thread parserThread = new Thread(parser, "snapshot-zip-parser");
         parserThread.setDaemon(true);
@@ -399,6 +444,7 @@ public final class SnapshotScanner {
         private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> empty = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private volatile boolean readerDone;
         private volatile boolean aborted;
+        private volatile Exception failure;
         private byte[] chunk;
         private int length;
         private int position;
@@ -498,7 +544,9 @@ public final class SnapshotScanner {
                 throw new IOException("Interrupted while parsing the snapshot ZIP", e);
             }
             if (chunk == END && aborted) {
-                throw new IOException("reading the snapshot stopped");
+                Exception cause = failure;
+                throw cause == null ? new IOException("reading the snapshot stopped")
+                        : new IOException(cause.getMessage(), cause);
             }
             return chunk != END;
         }
