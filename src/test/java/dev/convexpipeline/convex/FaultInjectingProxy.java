@@ -32,6 +32,8 @@ final class FaultInjectingProxy implements AutoCloseable {
     private final HttpServer server;
     private final HttpClient forwarder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final AtomicInteger failuresLeft = new AtomicInteger();
+    private final AtomicInteger delaysLeft = new AtomicInteger();
+    private volatile long delayMillis;
     private final AtomicInteger requests = new AtomicInteger();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
     private volatile int failureStatus = 503;
@@ -70,6 +72,12 @@ final class FaultInjectingProxy implements AutoCloseable {
         failuresLeft.set(count);
     }
 
+    /** The next {@code count} requests are held for {@code millis} before being forwarded (a hung server). */
+    void delayNext(int count, long millis) {
+        this.delayMillis = millis;
+        delaysLeft.set(count);
+    }
+
     int requestCount() {
         return requests.get();
     }
@@ -85,6 +93,14 @@ final class FaultInjectingProxy implements AutoCloseable {
         requestLines.add(exchange.getRequestMethod() + " " + pathAndQuery);
         try (exchange) {
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
+            if (delaysLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             boolean matches = exchange.getRequestURI().getRawPath().startsWith(failingPathPrefix);
             if (matches && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 byte[] body = failureBody.getBytes(StandardCharsets.UTF_8);

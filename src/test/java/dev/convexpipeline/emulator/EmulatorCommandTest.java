@@ -35,6 +35,12 @@ class EmulatorCommandTest {
     }
 
     @Test
+    void givenKeysArePrintedMasked() {
+        assertThat(EmulatorCommand.masked("convex-self-hosted|01abcdef")).isEqualTo("convex-self-hosted|01ab…");
+        assertThat(EmulatorCommand.masked("secretkey")).isEqualTo("secr…");
+    }
+
+    @Test
     void demoDataSeedsTheApplicationTables() {
         try (ConvexEmulator emulator = new ConvexEmulator(new ConvexEmulator.Config("127.0.0.1", 0, null,
                 java.util.List.of(), java.util.Optional.empty(), true)).start()) {

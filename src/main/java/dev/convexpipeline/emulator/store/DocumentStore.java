@@ -27,8 +27,8 @@ public final class DocumentStore implements AutoCloseable {
     /** Recent snapshots kept for reads at a past timestamp (query_at_ts, list_snapshot paging). */
     private static final int RETAINED_SNAPSHOTS = 512;
     /**
-     * Each commit copies the tables it wrote, so old snapshots of big tables are expensive: stop
-     * retaining them once they hold this many document entries in total.
+     * Old snapshots share structure with newer ones; what each keeps alive is about the entries its
+     * commit replaced. Stop retaining them once that adds up to this many (a huge import is one).
      */
     private static final long RETAINED_ENTRY_BUDGET = 2_000_000;
     private final Map<Long, Long> retainedEntries = new HashMap<>();
@@ -143,7 +143,7 @@ public final class DocumentStore implements AutoCloseable {
             committed = new DatabaseSnapshot(timestamp, transaction.workingTables());
             latest = committed;
             history.put(timestamp, committed);
-            long cost = transaction.copiedEntries();
+            long cost = transaction.retainedCost();
             retainedEntries.put(timestamp, cost);
             retainedEntryTotal += cost;
             while (history.size() > 1 && (history.size() > RETAINED_SNAPSHOTS || retainedEntryTotal > RETAINED_ENTRY_BUDGET)) {

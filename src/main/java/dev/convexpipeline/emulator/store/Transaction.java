@@ -182,10 +182,9 @@ public final class Transaction implements DatabaseWriter {
 
     // ---- internals -----------------------------------------------------------------------
 
-    /** How many document entries this transaction copied: what keeping its snapshot costs. */
-    long copiedEntries() {
-        return copiedTables.stream().map(tables::get).filter(java.util.Objects::nonNull)
-                .mapToLong(StoredTable::size).sum();
+    /** Roughly what keeping this commit's snapshot costs: the tree nodes its writes replaced. */
+    long retainedCost() {
+        return ops.size();
     }
 
     boolean hasWrites() {
