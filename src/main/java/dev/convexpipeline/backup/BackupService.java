@@ -45,6 +45,7 @@ public final class BackupService implements AutoCloseable {
     private final Clock clock;
     private final ReentrantLock running = new ReentrantLock();
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private Duration stallTimeout = Duration.ofMinutes(5);
 
     public BackupService(BackupTarget target, SnapshotSource source, RetentionPolicy retention, BackupMetrics metrics,
                          Clock clock) {
@@ -55,6 +56,12 @@ public final class BackupService implements AutoCloseable {
         this.retention = retention;
         this.metrics = metrics;
         this.clock = clock;
+    }
+
+    /** A backup fails when Convex sends nothing for this long (the HTTP client has no read timeout of its own). */
+    public BackupService withStallTimeout(Duration timeout) {
+        this.stallTimeout = timeout;
+        return this;
     }
 
     /** Closes {@code resource} (e.g. the Convex client) together with this service. */
@@ -104,7 +111,7 @@ public final class BackupService implements AutoCloseable {
             SnapshotScanner.Result scanned;
             try (InputStream zip = snapshot.zip()) {
                 upload = target.beginUpload(zipKey, snapshot.expectedBytes());
-                scanned = SnapshotScanner.scan(zip, upload, false);
+                scanned = SnapshotScanner.scan(zip, upload, false, stallTimeout);
                 if (snapshot.expectedBytes() >= 0 && scanned.bytes() != snapshot.expectedBytes()) {
                     throw new IOException("Convex announced " + snapshot.expectedBytes() + " bytes but sent "
                             + scanned.bytes() + ": the download was cut short");

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * resolve them the same way, environment overrides included.
  */
 public record BackupSettings(String target, String prefix, String instance, boolean includeFileStorage,
-                             Duration exportTimeout, int retentionDays, int keepLast, Duration maxAge,
+                             Duration exportTimeout, Duration stallTimeout, int retentionDays, int keepLast, Duration maxAge,
                              S3Settings s3, ConvexClientConfig convex) {
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+)\\s*(d|h|m|s|ms)");
 
@@ -53,6 +53,7 @@ public record BackupSettings(String target, String prefix, String instance, bool
         return new BackupSettings(target, text(property, "backup.prefix", ""), text(property, "backup.instance", ""),
                 Boolean.parseBoolean(text(property, "backup.include-file-storage", "false")),
                 duration(text(property, "backup.export-timeout", "30m"), "backup.export-timeout"),
+                duration(text(property, "backup.stall-timeout", "5m"), "backup.stall-timeout"),
                 integer(property, "backup.retention-days", 30), integer(property, "backup.keep-last", 7),
                 duration(text(property, "backup.max-age", "26h"), "backup.max-age"), s3, convex);
     }
@@ -67,7 +68,7 @@ public record BackupSettings(String target, String prefix, String instance, bool
         SnapshotSource source = new ConvexSnapshotSource(client, instance.isEmpty() ? null : instance,
                 includeFileStorage, exportTimeout);
         return new BackupService(createTarget(), source, new RetentionPolicy(Duration.ofDays(retentionDays), keepLast),
-                metrics, clock).alsoClosing(client);
+                metrics, clock).withStallTimeout(stallTimeout).alsoClosing(client);
     }
 
     public BackupTarget createTarget() {

@@ -85,9 +85,16 @@ public final class SnapshotScanner {
      * @throws IOException when reading the source or writing the sink fails
      */
     public static Result scan(InputStream origin, OutputStream sink, boolean strict) throws IOException {
+        return scan(origin, sink, strict, (java.time.Duration) null);
+    }
+
+    /** As {@link #scan(InputStream, OutputStream, boolean)}, failing when the source sends nothing for {@code stallTimeout}. */
+    public static Result scan(InputStream origin, OutputStream sink, boolean strict, java.time.Duration stallTimeout)
+            throws IOException {
         ChunkPipe download = readAhead(origin);
+        download.stallTimeout = stallTimeout;
         try {
-            return scan(download, sink, strict, new ChunkPipe());
+            return scanThrough(download, sink, strict, new ChunkPipe());
         } finally {
             download.finishReading();
         }
@@ -130,7 +137,7 @@ public final class SnapshotScanner {
         return pipe;
     }
 
-    private static Result scan(InputStream source, OutputStream sink, boolean strict, ChunkPipe pipe) throws IOException {
+    private static Result scanThrough(InputStream source, OutputStream sink, boolean strict, ChunkPipe pipe) throws IOException {
         java.util.concurrent.FutureTask<Parsed> parser = new java.util.concurrent.FutureTask<>(() -> parse(pipe, strict));
         Thread parserThread = new Thread(parser, "snapshot-zip-parser");
         parserThread.setDaemon(true);
@@ -445,6 +452,8 @@ public final class SnapshotScanner {
         private volatile boolean readerDone;
         private volatile boolean aborted;
         private volatile Exception failure;
+        /** Longest wait for the next chunk before giving up, or null to wait as long as it takes. */
+        private java.time.Duration stallTimeout;
         private byte[] chunk;
         private int length;
         private int position;
@@ -531,8 +540,13 @@ public final class SnapshotScanner {
             }
             try {
                 synchronized (this) {
+                    long waitingSince = System.nanoTime();
                     while (full.isEmpty()) {
                         wait(100);
+                        if (stallTimeout != null && System.nanoTime() - waitingSince > stallTimeout.toNanos()) {
+                            throw new IOException("no data arrived for " + stallTimeout.toSeconds()
+                                    + " s: the download stalled (backup.stall-timeout)");
+                        }
                     }
                     chunk = full.poll();
                     length = lengths.poll();

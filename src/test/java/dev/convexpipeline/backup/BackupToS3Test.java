@@ -236,6 +236,17 @@ class BackupToS3Test {
     }
 
     @Test
+    void downloadStallingMidStreamFailsAfterTheStallTimeoutAndLeavesNothing() throws Exception {
+        TestSnapshots.FixedSource source = new TestSnapshots.FixedSource(largeZip, 1_795_799_184_000_000_000L);
+        source.stallAfter = PART + PART / 2;
+        BackupService service = service(source, null, null).withStallTimeout(Duration.ofSeconds(1));
+
+        assertThatThrownBy(service::run).isInstanceOf(BackupFailedException.class)
+                .hasMessageContaining("no data arrived for 1 s");
+        assertThat(keysInBucket()).isEmpty();
+    }
+
+    @Test
     void storageDenyingAPartMidUploadLeavesNothing() throws Exception {
         relay.failWhen(r -> r.isUploadPart() && r.target().contains("partNumber=2"), RecordingS3Proxy.Fault.FORBIDDEN);
         BackupService service = service(new TestSnapshots.FixedSource(largeZip, 1_795_799_184_000_000_000L), null, null);

@@ -81,6 +81,8 @@ final class TestSnapshots {
         volatile RuntimeException failOnTake;
         /** Break the stream with an IOException after this many bytes (-1: never). */
         volatile long breakAfter = -1;
+        /** Stop sending (block forever) after this many bytes (-1: never). */
+        volatile long stallAfter = -1;
 
         FixedSource(byte[] zip, long firstTs) {
             this.zip = zip;
@@ -96,6 +98,9 @@ final class TestSnapshots {
             if (breakAfter >= 0) {
                 stream = new BreakingStream(stream, breakAfter);
             }
+            if (stallAfter >= 0) {
+                stream = new StallingStream(stream, stallAfter);
+            }
             return new Snapshot(nextTs.getAndAdd(1_000_000_000L), sourceUrl(), instance(), false, -1, stream);
         }
 
@@ -107,6 +112,40 @@ final class TestSnapshots {
         @Override
         public String sourceUrl() {
             return "http://127.0.0.1:3210";
+        }
+    }
+
+    /** Goes silent after {@code limit} bytes, like a peer that keeps the connection open but sends nothing. */
+    static final class StallingStream extends InputStream {
+        private final InputStream in;
+        private long left;
+
+        StallingStream(InputStream in, long limit) {
+            this.in = in;
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                try {
+                    Thread.sleep(Long.MAX_VALUE);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted");
+                }
+            }
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
         }
     }
 
