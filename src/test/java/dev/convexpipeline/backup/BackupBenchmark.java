@@ -186,9 +186,14 @@ public final class BackupBenchmark {
                         new BackupMetrics(), Clock.systemUTC());
                 warmUp(target);
                 resetPeaks();
+                ThreadCpu cpu = new ThreadCpu();
                 long start = System.nanoTime();
                 BackupManifest manifest = service.run();
                 long end = System.nanoTime();
+                Map<String, Double> cpuSeconds = cpu.stop();
+                result.put("backupThreadCpuSeconds", cpuSeconds);
+                System.out.printf("[bench] backup CPU seconds by thread (stream took %.1f s): %s%n",
+                        (end - streamStart[0]) / 1e9, cpuSeconds);
                 long bytes = manifest.zip().bytes();
                 result.put("zipBytes", (double) bytes);
                 result.put("documents", manifest.documents());
@@ -232,6 +237,64 @@ public final class BackupBenchmark {
                 result.put("peakRssMB", peakRssMb());
             }
             System.out.println("RESULT " + JSON.writeValueAsString(result));
+        }
+
+        /** Samples the CPU time of this JVM's threads, grouped by name, to show which stage is busy. */
+        static final class ThreadCpu {
+            private final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            private final Map<Long, Long> first = new java.util.concurrent.ConcurrentHashMap<>();
+            private final Map<Long, Long> last = new java.util.concurrent.ConcurrentHashMap<>();
+            private final Map<Long, String> names = new java.util.concurrent.ConcurrentHashMap<>();
+            private final Thread sampler;
+            private volatile boolean running = true;
+
+            ThreadCpu() {
+                // Threads alive now count from now; threads started later count from zero.
+                for (long id : threads.getAllThreadIds()) {
+                    long cpu = threads.getThreadCpuTime(id);
+                    if (cpu >= 0) {
+                        first.put(id, cpu);
+                    }
+                }
+                sample();
+                sampler = new Thread(() -> {
+                    while (running) {
+                        sample();
+                        try {
+                            Thread.sleep(100);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }, "bench-cpu-sampler");
+                sampler.setDaemon(true);
+                sampler.start();
+            }
+
+            private void sample() {
+                for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+                    if (info == null) {
+                        continue;
+                    }
+                    long cpu = threads.getThreadCpuTime(info.getThreadId());
+                    if (cpu >= 0) {
+                        first.putIfAbsent(info.getThreadId(), 0L);
+                        last.put(info.getThreadId(), cpu);
+                        names.put(info.getThreadId(), info.getThreadName().replaceAll("-\\d+$", "-*"));
+                    }
+                }
+            }
+
+            Map<String, Double> stop() throws InterruptedException {
+                running = false;
+                sampler.join();
+                sample();
+                Map<String, Double> byName = new java.util.TreeMap<>();
+                last.forEach((id, cpu) -> byName.merge(names.get(id), (cpu - first.getOrDefault(id, 0L)) / 1e9, Double::sum));
+                byName.values().removeIf(v -> v < 0.05);
+                byName.replaceAll((k, v) -> Math.round(v * 10) / 10.0);
+                return byName;
+            }
         }
 
         /** Compiles the hot paths (JIT) before measuring, so a 100 MB run is not measured mostly in the interpreter. */

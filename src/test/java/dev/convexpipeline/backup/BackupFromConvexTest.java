@@ -157,6 +157,21 @@ class BackupFromConvexTest {
     }
 
     @Test
+    void fileStorageIsRequestedAndRecordedWhenConfigured(@TempDir Path directory) throws Exception {
+        Map<String, String> properties = new HashMap<>();
+        properties.put("backup.target", "file:" + directory);
+        properties.put("backup.include-file-storage", "true");
+        properties.put("convex.url", convex.url());
+        properties.put("convex.admin-key", convex.adminKey());
+        try (BackupService service = service(properties)) {
+            BackupManifest manifest = service.run();
+            assertThat(manifest.includesFileStorage()).isTrue();
+            assertThat(manifest.tables()).containsKey("_storage");
+            assertThat(manifest.documents()).isEqualTo(29);
+        }
+    }
+
+    @Test
     void convexDownLeavesNoObject() throws Exception {
         String bucket = "b-" + UUID.randomUUID().toString().substring(0, 8);
         Map<String, String> properties = s3Properties(bucket);
