@@ -96,6 +96,8 @@ public final class BackupBenchmark {
             System.out.printf("[%d MB] seeded %d documents in %.1f s%n", sizeMb, documents, (System.nanoTime() - seedStart) / 1e9);
             List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx" + xmx, "-Daws.requestChecksumCalculation=WHEN_REQUIRED",
+                    "-Dbench.partMb=" + Integer.getInteger("bench.partMb", 8),
+                    "-Dbench.partsInFlight=" + Integer.getInteger("bench.partsInFlight", 3),
                     "-cp", System.getProperty("java.class.path"), Measure.class.getName(),
                     convex.url(), convex.adminKey(), s3.endpoint().toString(), s3.accessKey(), s3.secretKey());
             Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -157,7 +159,7 @@ public final class BackupBenchmark {
             String adminKey = args[1];
             URI s3Endpoint = URI.create(args[2]);
             S3Settings settings = new S3Settings(s3Endpoint, "us-east-1", BUCKET, args[3], args[4], true, null, null,
-                    8 * 1024 * 1024, 3, true);
+                    Integer.getInteger("bench.partMb", 8) * 1024 * 1024, Integer.getInteger("bench.partsInFlight", 3), true);
             Map<String, Object> result = new LinkedHashMap<>();
             try (ConvexClient client = new ConvexClient(ConvexClientConfig.of(convexUrl, adminKey));
                  S3Target target = new S3Target(settings, "bench")) {
