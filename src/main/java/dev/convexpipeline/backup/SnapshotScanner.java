@@ -26,8 +26,8 @@ import java.util.zip.ZipInputStream;
  * does the ZIP parsing (and checks each entry's CRC-32); the tee and the line splitting are written
  * here because no library hashes, copies and splits in one pass without buffering.
  *
- * <p>Memory: two 64 KiB read buffers, one inflate buffer, and, only when validating JSON, the
- * longest single line.
+ * <p>Memory: up to two queues of {@value #QUEUED_CHUNKS} chunks of 64 KiB, one inflate buffer, and,
+ * only when validating JSON, the longest single line.
  */
 public final class SnapshotScanner {
     static final String DOCUMENTS = "documents.jsonl";
@@ -74,9 +74,11 @@ public final class SnapshotScanner {
     /**
      * Streams {@code source} to its end into {@code sink} (may be null) while scanning it.
      *
-     * <p>Two threads share the work so neither waits for the other: the calling thread reads,
-     * hashes and writes to the sink (the wire path); a parser thread inflates and splits the same
-     * chunks, handed over through a small bounded queue (at most {@value #QUEUED_CHUNKS} chunks of 64 KiB).
+     * <p>Three threads share the work so none waits for another longer than it must: a read-ahead
+     * thread pulls the source, the calling thread hashes and writes to the sink (the wire path),
+     * and a parser thread inflates and splits the same chunks. They hand chunks over through small
+     * bounded queues (at most {@value #QUEUED_CHUNKS} chunks of 64 KiB each), so memory does not
+     * depend on the snapshot size.
      *
      * @param strict also parse every JSONL line as JSON and report the first bad line, structural
      *               ZIP problems are reported instead of thrown, and reading continues to the end so the
