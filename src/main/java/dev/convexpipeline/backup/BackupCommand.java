@@ -74,8 +74,17 @@ public final class BackupCommand implements Runnable {
             return spec.commandLine().getOut();
         }
 
+        /** True when the verb prints JSON: then only warnings are logged, so stdout stays parseable. */
+        boolean printsJson() {
+            return false;
+        }
+
         @Override
         public Integer call() throws Exception {
+            if (printsJson()) {
+                // The console log shares stdout with the JSON; a machine reading it must get JSON only.
+                org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
+            }
             try (BackupService service = parent.open()) {
                 int code = call(service);
                 out().flush();
@@ -90,6 +99,11 @@ public final class BackupCommand implements Runnable {
     static final class Run extends Verb {
         @Option(names = "--json", description = "Print the manifest as JSON.")
         boolean json;
+
+        @Override
+        boolean printsJson() {
+            return json;
+        }
 
         @Override
         int call(BackupService service) throws Exception {
@@ -110,6 +124,11 @@ public final class BackupCommand implements Runnable {
     static final class ListBackups extends Verb {
         @Option(names = "--json", description = "JSON for machines instead of the table.")
         boolean json;
+
+        @Override
+        boolean printsJson() {
+            return json;
+        }
 
         @Override
         int call(BackupService service) throws Exception {
@@ -147,6 +166,11 @@ public final class BackupCommand implements Runnable {
         boolean json;
 
         @Override
+        boolean printsJson() {
+            return json;
+        }
+
+        @Override
         int call(BackupService service) throws Exception {
             VerifyReport report = service.verify(id);
             if (json) {
@@ -170,6 +194,11 @@ public final class BackupCommand implements Runnable {
 
         @Option(names = "--json", description = "Print the decisions as JSON.")
         boolean json;
+
+        @Override
+        boolean printsJson() {
+            return json;
+        }
 
         @Override
         int call(BackupService service) throws Exception {
