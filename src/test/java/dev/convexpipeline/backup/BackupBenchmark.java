@@ -97,6 +97,7 @@ public final class BackupBenchmark {
             List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx" + xmx, "-Daws.requestChecksumCalculation=WHEN_REQUIRED",
                     "-Dbench.partMb=" + Integer.getInteger("bench.partMb", 8),
+                    "-Dbench.singlePut=" + Boolean.getBoolean("bench.singlePut"),
                     "-Dbench.partsInFlight=" + Integer.getInteger("bench.partsInFlight", 3),
                     "-cp", System.getProperty("java.class.path"), Measure.class.getName(),
                     convex.url(), convex.adminKey(), s3.endpoint().toString(), s3.accessKey(), s3.secretKey());
@@ -236,9 +237,114 @@ public final class BackupBenchmark {
                 end = System.nanoTime();
                 result.put("multipartMBps", mbps(bytes, end - start));
                 target.delete("baseline/multipart");
+
+                // 5. Experiment: the same backup, but one streaming PutObject of the announced size.
+                if (Boolean.getBoolean("bench.singlePut")) {
+                    long[] putStart = new long[1];
+                    SnapshotSource timedAgain = new SnapshotSource() {
+                        @Override
+                        public Snapshot take() throws Exception {
+                            Snapshot snapshot = convexSource.take();
+                            putStart[0] = System.nanoTime();
+                            return snapshot;
+                        }
+
+                        @Override
+                        public String instance() {
+                            return convexSource.instance();
+                        }
+
+                        @Override
+                        public String sourceUrl() {
+                            return convexSource.sourceUrl();
+                        }
+                    };
+                    BackupService single = new BackupService(new SinglePutTarget(target), timedAgain,
+                            new RetentionPolicy(Duration.ofDays(30), 7), new BackupMetrics(), Clock.systemUTC());
+                    BackupManifest again = single.run();
+                    end = System.nanoTime();
+                    result.put("singlePutBackupMBps", mbps(again.zip().bytes(), end - putStart[0]));
+                    System.out.printf("[bench] experiment: backup through one streaming PutObject: %.1f MB/s%n",
+                            mbps(again.zip().bytes(), end - putStart[0]));
+                }
                 result.put("peakRssMB", peakRssMb());
             }
             System.out.println("RESULT " + JSON.writeValueAsString(result));
+        }
+
+        /** Experiment only: a known-size object as one streaming PutObject fed through a pipe. */
+        static final class SinglePutTarget implements BackupTarget {
+            private final S3Target s3;
+
+            SinglePutTarget(S3Target s3) {
+                this.s3 = s3;
+            }
+
+            @Override
+            public String describe() {
+                return s3.describe() + " (single PUT)";
+            }
+
+            @Override
+            public ObjectUpload beginUpload(String key, long expectedBytes) throws IOException {
+                if (expectedBytes < 0) {
+                    return s3.beginUpload(key, expectedBytes);
+                }
+                java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 20);
+                java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
+                java.util.concurrent.FutureTask<Object> put = new java.util.concurrent.FutureTask<>(() ->
+                        s3.client().putObject(b -> b.bucket(BUCKET).key(s3.objectKey(key)).contentLength(expectedBytes),
+                                RequestBody.fromInputStream(in, expectedBytes)));
+                Thread thread = new Thread(put, "single-put");
+                thread.setDaemon(true);
+                thread.start();
+                return new ObjectUpload() {
+                    @Override
+                    public void write(int b) throws IOException {
+                        out.write(b);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        out.write(b, off, len);
+                    }
+
+                    @Override
+                    public void complete() throws IOException {
+                        out.close();
+                        try {
+                            put.get();
+                        } catch (Exception e) {
+                            throw new IOException(e);
+                        }
+                    }
+
+                    @Override
+                    public void abort() {
+                        put.cancel(true);
+                    }
+                };
+            }
+
+            @Override
+            public void put(String key, byte[] content, String contentType) throws IOException {
+                s3.put(key, content, contentType);
+            }
+
+            @Override
+            public InputStream open(String key) throws IOException {
+                return s3.open(key);
+            }
+
+            @Override
+            public List<StoredObject> list(String prefix) throws IOException {
+                return s3.list(prefix);
+            }
+
+            @Override
+            public void delete(String key) throws IOException {
+                s3.delete(key);
+            }
         }
 
         /** Samples the CPU time of this JVM's threads, grouped by name, to show which stage is busy. */
