@@ -8,8 +8,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -259,15 +257,8 @@ public final class BackupService implements AutoCloseable {
                 leftovers.add(orphan.key());
             }
         }
-        List<Path> partials = new ArrayList<>();
-        if (target instanceof LocalDirectoryTarget local) {
-            for (Path partial : local.abandonedPartials()) {
-                if (Files.getLastModifiedTime(partial).toInstant().isBefore(now.minus(INCOMPLETE_GRACE))) {
-                    partials.add(partial);
-                    leftovers.add(partial.toString());
-                }
-            }
-        }
+        List<BackupTarget.Leftover> abandoned = target.leftovers(layout.instancePrefix(), now.minus(INCOMPLETE_GRACE));
+        abandoned.forEach(leftover -> leftovers.add(leftover.describe()));
         if (!dryRun) {
             for (RetentionPolicy.Decision decision : decisions) {
                 if (decision.delete()) {
@@ -286,8 +277,9 @@ public final class BackupService implements AutoCloseable {
                     LOG.info("Pruned incomplete upload {} (no manifest)", orphan.key());
                 }
             }
-            for (Path partial : partials) {
-                Files.deleteIfExists(partial);
+            for (BackupTarget.Leftover leftover : abandoned) {
+                leftover.discard();
+                LOG.info("Pruned {}", leftover.describe());
             }
         }
         return new PruneReport(dryRun, decisions, List.copyOf(leftovers));

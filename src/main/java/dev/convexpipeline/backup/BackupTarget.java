@@ -2,6 +2,7 @@ package dev.convexpipeline.backup;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -34,6 +35,21 @@ public interface BackupTarget extends AutoCloseable {
 
     /** Deletes {@code key}; deleting a missing key is not an error. */
     void delete(String key) throws IOException;
+
+    /** Something a killed run left behind that no reader can see but that still takes space. */
+    interface Leftover {
+        String describe();
+
+        void discard() throws IOException;
+    }
+
+    /**
+     * Uploads under {@code prefix} that started before {@code startedBefore} and never completed
+     * (the process died before it could abort them): multipart uploads on S3, partial files locally.
+     */
+    default List<Leftover> leftovers(String prefix, Instant startedBefore) throws IOException {
+        return List.of();
+    }
 
     @Override
     default void close() {

@@ -96,15 +96,34 @@ public final class LocalDirectoryTarget implements BackupTarget {
         return objects;
     }
 
-    /** Temporary files left by a process that died mid-write, for pruning. */
-    public List<Path> abandonedPartials() throws IOException {
-        if (!Files.isDirectory(root)) {
+    /** Temporary files left by a process that died mid-write. */
+    @Override
+    public List<Leftover> leftovers(String prefix, java.time.Instant startedBefore) throws IOException {
+        Path under = root.resolve(prefix).normalize();
+        if (!under.startsWith(root) || !Files.isDirectory(under)) {
             return List.of();
         }
-        try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(f -> f.getFileName().toString().startsWith(".")
-                    && f.getFileName().toString().contains(PARTIAL_MARK)).toList();
+        List<Leftover> leftovers = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(under)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (name.startsWith(".") && name.contains(PARTIAL_MARK)
+                        && Files.getLastModifiedTime(file).toInstant().isBefore(startedBefore)) {
+                    leftovers.add(new Leftover() {
+                        @Override
+                        public String describe() {
+                            return file.toString() + " (partial file)";
+                        }
+
+                        @Override
+                        public void discard() throws IOException {
+                            Files.deleteIfExists(file);
+                        }
+                    });
+                }
+            }
         }
+        return leftovers;
     }
 
     @Override

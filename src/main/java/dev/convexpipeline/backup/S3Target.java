@@ -14,7 +14,10 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -189,6 +192,41 @@ public final class S3Target implements BackupTarget {
         } catch (SdkException e) {
             throw failure("DeleteObject", key, e);
         }
+    }
+
+    /** Multipart uploads a killed process could not abort; they are invisible but S3 bills their parts. */
+    @Override
+    public List<Leftover> leftovers(String prefix, java.time.Instant startedBefore) throws IOException {
+        List<Leftover> leftovers = new ArrayList<>();
+        try {
+            ListMultipartUploadsRequest request = ListMultipartUploadsRequest.builder()
+                    .bucket(settings.bucket()).prefix(objectKey(prefix)).build();
+            for (MultipartUpload upload : s3.listMultipartUploadsPaginator(request).uploads()) {
+                if (upload.initiated() == null || !upload.initiated().isBefore(startedBefore)) {
+                    continue;
+                }
+                leftovers.add(new Leftover() {
+                    @Override
+                    public String describe() {
+                        return "s3://" + settings.bucket() + "/" + upload.key() + " (incomplete multipart upload "
+                                + upload.uploadId() + " from " + upload.initiated() + ")";
+                    }
+
+                    @Override
+                    public void discard() throws IOException {
+                        try {
+                            s3.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(settings.bucket())
+                                    .key(upload.key()).uploadId(upload.uploadId()).build());
+                        } catch (SdkException e) {
+                            throw failure("AbortMultipartUpload", upload.key().substring(keyPrefix.length()), e);
+                        }
+                    }
+                });
+            }
+        } catch (SdkException e) {
+            throw failure("ListMultipartUploads", prefix, e);
+        }
+        return leftovers;
     }
 
     /** An operator-readable failure: which call, which object, what S3 said, what to check. */

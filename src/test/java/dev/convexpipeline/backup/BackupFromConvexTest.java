@@ -153,6 +153,17 @@ class BackupFromConvexTest {
             assertThat(corrupted.ok()).isFalse();
             assertThat(corrupted.firstDifference()).startsWith("SHA-256");
             assertThat(service.list().backups()).singleElement().satisfies(b -> assertThat(b.verification().ok()).isFalse());
+
+            // A partial file of a killed run is hidden from the list and removed by prune once it is a day old.
+            Path stale = zip.resolveSibling(".snapshot-1.zip" + LocalDirectoryTarget.PARTIAL_MARK + "dead");
+            Path fresh = zip.resolveSibling(".snapshot-2.zip" + LocalDirectoryTarget.PARTIAL_MARK + "running");
+            Files.writeString(stale, "half");
+            Files.writeString(fresh, "half");
+            Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(2))));
+            assertThat(service.list().backups()).hasSize(1);
+            assertThat(service.prune(false).incomplete()).singleElement().asString().contains(".snapshot-1.zip");
+            assertThat(stale).doesNotExist();
+            assertThat(fresh).exists();
         }
     }
 

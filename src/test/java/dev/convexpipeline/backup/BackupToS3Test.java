@@ -266,6 +266,19 @@ class BackupToS3Test {
         // The abort could not reach the store either: the upload stays incomplete, which S3 never lists
         // (S3Proxy keeps the parts as hidden ".mpus-*" blobs outside the backup prefix).
         assertThat(keysInBucket()).noneMatch(key -> key.startsWith("team/"));
+        assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).hasSize(1);
+
+        // Once the store is back, a prune a day later aborts the upload the failed run left behind.
+        S3Target direct = new S3Target(settings(s3.endpoint(), bucket, null, null), "team/backups");
+        BackupService later = new BackupService(direct, new TestSnapshots.FixedSource(largeZip, 0),
+                new RetentionPolicy(Duration.ofDays(30), 7), new BackupMetrics(),
+                Clock.offset(Clock.systemUTC(), Duration.ofDays(2)));
+        closeables.add(later);
+        PruneReport dryRun = later.prune(true);
+        assertThat(dryRun.incomplete()).singleElement().asString().contains("incomplete multipart upload");
+        assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).hasSize(1);
+        later.prune(false);
+        assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
     }
 
     @Test
