@@ -1,6 +1,7 @@
 package dev.convexpipeline;
 
 import dev.convexpipeline.app.ServeCommand;
+import dev.convexpipeline.backup.BackupCommand;
 import dev.convexpipeline.emulator.EmulatorCommand;
 import dev.convexpipeline.sandbox.SandboxCommand;
 import picocli.CommandLine;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PipelineVersion.Provider.class,
         description = "Camel pipeline between Stripe, a Convex deployment and S3.",
-        subcommands = {ServeCommand.class, EmulatorCommand.class, SandboxCommand.class,
+        subcommands = {ServeCommand.class, EmulatorCommand.class, SandboxCommand.class, BackupCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PipelineCli implements Runnable {
 

@@ -3,6 +3,8 @@ package dev.convexpipeline.app;
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.RetryPolicy;
+import dev.convexpipeline.backup.BackupOperations;
+import dev.convexpipeline.backup.BackupWiring;
 import dev.convexpipeline.ops.AdminApiBridge;
 import dev.convexpipeline.ops.AdminToken;
 import dev.convexpipeline.ops.ConvexReadinessCheck;
@@ -69,6 +71,11 @@ public class PipelineBeans implements CamelConfiguration {
                 idleWaitMillis, threads);
     }
 
+    @BindToRegistry("backups")
+    public BackupOperations backups(CamelContext camelContext) {
+        return BackupWiring.operations(camelContext);
+    }
+
     @Override
     public void configure(CamelContext camelContext) {
         QuartzClusterSetup.apply(camelContext,
@@ -86,6 +93,7 @@ public class PipelineBeans implements CamelConfiguration {
                 if (event.getType() == CamelEvent.Type.CamelContextStarted) {
                     AdminToken token = camelContext.getRegistry().lookupByNameAndType("adminToken", AdminToken.class);
                     new AdminApiBridge(camelContext, token).mount();
+                    BackupWiring.onStarted(camelContext, camelContext.getRegistry().lookupByNameAndType("backups", BackupOperations.class));
                 }
             }
         });

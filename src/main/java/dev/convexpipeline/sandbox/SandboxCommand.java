@@ -131,6 +131,8 @@ public final class SandboxCommand implements Callable<Integer> {
             overrides.put("s3.bucket", bucket);
             overrides.put("s3.access-key", s3AccessKey);
             overrides.put("s3.secret-key", s3SecretKey);
+            // Backups go to the embedded S3 server unless the operator chose a target.
+            overrides.put("backup.target", environment.getOrDefault("BACKUP_TARGET", "s3"));
             if (httpPort != null) {
                 overrides.put("camel.server.port", httpPort.toString());
             }
@@ -175,6 +177,8 @@ public final class SandboxCommand implements Callable<Integer> {
                 + f.get("pipeline.managementUrl") + "/admin/status");
         out.println("    curl -s -X POST " + f.get("convex.url") + "/api/query -H 'Content-Type: application/json' \\");
         out.println("      -H 'Authorization: Convex " + f.get("convex.adminKey") + "' -d '{\"path\":\"users:list\",\"args\":{}}'");
+        out.println("    curl -X POST -H 'Authorization: Bearer " + f.get("admin.token") + "' "
+                + f.get("pipeline.managementUrl") + "/admin/backup/run");
         out.println("    CI=1 npx convex export --url " + f.get("convex.url") + " --admin-key '"
                 + f.get("convex.adminKey") + "' --path snapshot.zip");
         out.println();

@@ -55,6 +55,16 @@ class SandboxTest {
                             AwsBasicCredentials.create(facts.get("s3.accessKey"), facts.get("s3.secretKey"))))
                     .build()) {
                 assertThat(s3.listBuckets().buckets()).anyMatch(b -> b.name().equals(facts.get("s3.bucket")));
+
+                HttpResponse<String> backup = http2.send(HttpRequest.newBuilder(
+                        URI.create(facts.get("pipeline.managementUrl") + "/admin/backup/run"))
+                        .header("Authorization", "Bearer token-from-env")
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(backup.statusCode()).as("backup in the sandbox: %s", backup.body()).isEqualTo(200);
+                assertThat(s3.listObjectsV2(r -> r.bucket(facts.get("s3.bucket"))).contents())
+                        .as("the sandbox's backups land in its embedded S3 server")
+                        .anyMatch(o -> o.key().endsWith(".manifest.json"))
+                        .anyMatch(o -> o.key().endsWith(".zip"));
             }
 
             ByteArrayOutputStream printed = new ByteArrayOutputStream();

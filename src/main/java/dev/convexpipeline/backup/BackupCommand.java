@@ -1,0 +1,265 @@
+package dev.convexpipeline.backup;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.apache.camel.impl.DefaultCamelContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/**
+ * {@code backup <verb>}: the operator's side of snapshot backups, one verb per action like
+ * pgBackRest and restic. Every verb reads config/application.properties (environment overrides
+ * apply) and talks to Convex and the storage directly; the pipeline need not be running.
+ *
+ * <p>Exit codes: 0 success, 1 the command failed (reason on one line), 2 usage error,
+ * 3 {@code verify} found a difference.
+ */
+@Command(name = "backup", mixinStandardHelpOptions = true,
+        description = "Snapshot backups of the Convex deployment: run, list, verify, prune, pin, unpin.",
+        subcommands = {BackupCommand.Run.class, BackupCommand.ListBackups.class, BackupCommand.Verify.class,
+                BackupCommand.Prune.class, BackupCommand.Pin.class, BackupCommand.Unpin.class})
+public final class BackupCommand implements Runnable {
+    public static final int EXIT_VERIFY_FAILED = 3;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Option(names = "--config", defaultValue = "config/application.properties", scope = picocli.CommandLine.ScopeType.INHERIT,
+            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
+    Path config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    BackupService open() {
+        if (!Files.isRegularFile(config)) {
+            throw new IllegalArgumentException("Configuration file " + config.toAbsolutePath()
+                    + " not found: run from the project directory or pass --config");
+        }
+        DefaultCamelContext camel = new DefaultCamelContext();
+        camel.getPropertiesComponent().setLocation("file:" + config.toAbsolutePath());
+        Function<String, String> properties = BackupWiring.properties(camel);
+        return BackupSettings.load(properties).createService(new BackupMetrics(), Clock.systemUTC());
+    }
+
+    static void printJson(PrintWriter out, Object value) throws Exception {
+        out.println(JSON.writeValueAsString(value));
+        out.flush();
+    }
+
+    abstract static class Verb implements Callable<Integer> {
+        @ParentCommand
+        BackupCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        /** True when the verb prints JSON: then only warnings are logged, so stdout stays parseable. */
+        boolean printsJson() {
+            return false;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            if (printsJson()) {
+                // The console log shares stdout with the JSON; a machine reading it must get JSON only.
+                org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
+            }
+            try (BackupService service = parent.open()) {
+                int code = call(service);
+                out().flush();
+                return code;
+            }
+        }
+
+        abstract int call(BackupService service) throws Exception;
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Take a backup now (export, stream to storage, manifest).")
+    static final class Run extends Verb {
+        @Option(names = "--json", description = "Print the manifest as JSON.")
+        boolean json;
+
+        @Override
+        boolean printsJson() {
+            return json;
+        }
+
+        @Override
+        int call(BackupService service) throws Exception {
+            BackupManifest manifest = service.run();
+            if (json) {
+                printJson(out(), manifest);
+            } else {
+                out().printf("backup %s done: %s, %d bytes, %d tables, %d documents, sha256 %s%n  stored in %s as %s%n",
+                        manifest.id(), manifest.snapshotTime(), manifest.zip().bytes(), manifest.userTables(),
+                        manifest.documents(), manifest.zip().sha256(), service.target().describe(),
+                        service.layout().key(manifest.snapshotTs(), BackupLayout.Kind.ZIP));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List backups, newest first, read from the storage itself.")
+    static final class ListBackups extends Verb {
+        @Option(names = "--json", description = "JSON for machines instead of the table.")
+        boolean json;
+
+        @Override
+        boolean printsJson() {
+            return json;
+        }
+
+        @Override
+        int call(BackupService service) throws Exception {
+            BackupCatalog.Listing listing = service.list();
+            List<BackupSummary> rows = listing.backups().stream().map(BackupSummary::of).toList();
+            if (json) {
+                printJson(out(), Map.of("target", service.target().describe(), "instance", service.layout().instance(),
+                        "backups", rows, "incomplete", listing.incomplete().stream().map(StoredObject::key).toList()));
+                return 0;
+            }
+            out().printf("%-20s  %-27s  %10s  %6s  %10s  %-8s  %s%n", "ID", "SNAPSHOT (UTC)", "SIZE", "TABLES", "DOCUMENTS",
+                    "VERIFIED", "PINNED");
+            for (BackupSummary row : rows) {
+                out().printf("%-20s  %-27s  %10s  %6d  %10d  %-8s  %s%s%n", row.id(), row.snapshotTime(), human(row.bytes()),
+                        row.tables(), row.documents(), row.verified(), row.pinned() ? "pinned" : "-",
+                        row.problem() == null ? "" : "  PROBLEM: " + row.problem());
+            }
+            out().printf("%d backup(s) of %s in %s%n", rows.size(), service.layout().instance(), service.target().describe());
+            if (!listing.incomplete().isEmpty()) {
+                out().printf("%d incomplete upload(s) without manifest (not backups; prune removes them after a day)%n",
+                        listing.incomplete().size());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Re-read a backup and check its SHA-256, ZIP structure, every JSONL line, counts and digests."
+                    + " Exit code 3 when anything differs.")
+    static final class Verify extends Verb {
+        @Parameters(paramLabel = "<id|latest>", description = "Backup id (from `backup list`) or latest.")
+        String id;
+
+        @Option(names = "--json", description = "Print the report as JSON.")
+        boolean json;
+
+        @Override
+        boolean printsJson() {
+            return json;
+        }
+
+        @Override
+        int call(BackupService service) throws Exception {
+            VerifyReport report = service.verify(id);
+            if (json) {
+                printJson(out(), report);
+            } else if (report.ok()) {
+                out().printf("backup %s OK: %d bytes, sha256 %s, %d tables, %d documents, every line parsed (%d ms)%n",
+                        report.id(), report.bytes(), report.sha256(), report.tables(), report.documents(), report.millis());
+            } else {
+                out().printf("backup %s FAILED verification: %s%n", report.id(), report.firstDifference());
+                report.differences().stream().skip(1).forEach(d -> out().printf("  also: %s%n", d));
+            }
+            return report.ok() ? 0 : EXIT_VERIFY_FAILED;
+        }
+    }
+
+    @Command(name = "prune", mixinStandardHelpOptions = true,
+            description = "Delete backups older than BACKUP_RETENTION_DAYS, keeping the newest BACKUP_KEEP_LAST and pinned ones.")
+    static final class Prune extends Verb {
+        @Option(names = "--dry-run", description = "Only show what would be deleted.")
+        boolean dryRun;
+
+        @Option(names = "--json", description = "Print the decisions as JSON.")
+        boolean json;
+
+        @Override
+        boolean printsJson() {
+            return json;
+        }
+
+        @Override
+        int call(BackupService service) throws Exception {
+            PruneReport report = service.prune(dryRun);
+            if (json) {
+                printJson(out(), Map.of("dryRun", report.dryRun(), "decisions", report.decisions().stream()
+                        .map(d -> Map.of("id", d.backup().id(), "snapshotTime", d.backup().snapshotTime().toString(),
+                                "delete", d.delete(), "reason", d.reason())).toList(), "incomplete", report.incomplete()));
+                return 0;
+            }
+            String verb = dryRun ? "would delete" : "deleted";
+            for (RetentionPolicy.Decision d : report.decisions()) {
+                out().printf("%-12s  %-20s  %-27s  %s%n", d.delete() ? verb : "keep", d.backup().id(),
+                        d.backup().snapshotTime(), d.reason());
+            }
+            for (String leftover : report.incomplete()) {
+                out().printf("%-12s  %s  (incomplete upload, no manifest)%n", verb, leftover);
+            }
+            out().printf("%s %d of %d backup(s)%s%n", verb, report.deleted(), report.decisions().size(),
+                    dryRun ? " (dry run: nothing deleted)" : "");
+            return 0;
+        }
+    }
+
+    @Command(name = "pin", mixinStandardHelpOptions = true, description = "Keep a backup forever (prune never deletes it).")
+    static final class Pin extends Verb {
+        @Parameters(paramLabel = "<id|latest>")
+        String id;
+
+        @Override
+        int call(BackupService service) throws Exception {
+            BackupEntry entry = service.pin(id);
+            out().printf("backup %s (%s) pinned%n", entry.id(), entry.snapshotTime());
+            return 0;
+        }
+    }
+
+    @Command(name = "unpin", mixinStandardHelpOptions = true, description = "Let retention delete a backup again.")
+    static final class Unpin extends Verb {
+        @Parameters(paramLabel = "<id|latest>")
+        String id;
+
+        @Override
+        int call(BackupService service) throws Exception {
+            BackupEntry entry = service.unpin(id);
+            out().printf("backup %s (%s) unpinned%n", entry.id(), entry.snapshotTime());
+            return 0;
+        }
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double value = bytes;
+        int unit = -1;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return String.format("%.1f %s", value, units[unit]);
+    }
+}

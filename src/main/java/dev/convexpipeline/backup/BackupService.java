@@ -1,0 +1,316 @@
+package dev.convexpipeline.backup;
+
+import dev.convexpipeline.OperatorMessages;
+import dev.convexpipeline.PipelineVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Takes, verifies, lists and prunes backups. The scheduled route, the admin API and the CLI all
+ * call this one class, so every trigger runs the same flow:
+ * <ol>
+ *   <li>take a snapshot from the source (Convex export) and open its ZIP stream;</li>
+ *   <li>stream it into the target while {@link SnapshotScanner} hashes it and counts every table —
+ *       one pass, no temporary file, memory bounded by the target's part buffers;</li>
+ *   <li>complete the upload, then write the manifest; a backup without a manifest is not a backup.</li>
+ * </ol>
+ * On any failure the upload is aborted (or the completed ZIP deleted if only the manifest failed),
+ * the failure is logged and counted, and the exception names the backup and the reason.
+ */
+public final class BackupService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BackupService.class);
+    /** A ZIP without a manifest this old cannot be a run still finishing: prune removes it. */
+    static final Duration INCOMPLETE_GRACE = Duration.ofHours(24);
+
+    private final BackupTarget target;
+    private final SnapshotSource source;
+    private final BackupLayout layout;
+    private final BackupCatalog catalog;
+    private final RetentionPolicy retention;
+    private final BackupMetrics metrics;
+    private final Clock clock;
+    private final ReentrantLock running = new ReentrantLock();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private Duration stallTimeout = Duration.ofMinutes(5);
+
+    public BackupService(BackupTarget target, SnapshotSource source, RetentionPolicy retention, BackupMetrics metrics,
+                         Clock clock) {
+        this.target = target;
+        this.source = source;
+        this.layout = new BackupLayout(source.instance());
+        this.catalog = new BackupCatalog(target, layout);
+        this.retention = retention;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** A backup fails when Convex sends nothing for this long (the HTTP client has no read timeout of its own). */
+    public BackupService withStallTimeout(Duration timeout) {
+        this.stallTimeout = timeout;
+        return this;
+    }
+
+    /** Closes {@code resource} (e.g. the Convex client) together with this service. */
+    public BackupService alsoClosing(AutoCloseable resource) {
+        resources.add(resource);
+        return this;
+    }
+
+    public BackupTarget target() {
+        return target;
+    }
+
+    public BackupLayout layout() {
+        return layout;
+    }
+
+    public BackupMetrics metrics() {
+        return metrics;
+    }
+
+    public RetentionPolicy retention() {
+        return retention;
+    }
+
+    // ---- backup run -----------------------------------------------------------------------
+
+    /**
+     * Takes one backup now.
+     *
+     * @throws BackupFailedException when anything fails; nothing that looks like a backup is left
+     */
+    public BackupManifest run() {
+        if (!running.tryLock()) {
+            throw new BackupFailedException("Backup not started: another backup of " + source.instance()
+                    + " is running; wait for it to finish", null);
+        }
+        Instant started = clock.instant();
+        String label = "of " + source.instance() + " started " + started;
+        ObjectUpload upload = null;
+        String zipKey = null;
+        boolean zipComplete = false;
+        try {
+            SnapshotSource.Snapshot snapshot = source.take();
+            long ts = snapshot.snapshotTs();
+            label = ts + " (" + BackupLayout.toInstant(ts) + ")";
+            zipKey = layout.key(ts, BackupLayout.Kind.ZIP);
+            SnapshotScanner.Result scanned;
+            try (InputStream zip = snapshot.zip()) {
+                upload = target.beginUpload(zipKey, snapshot.expectedBytes());
+                scanned = SnapshotScanner.scan(zip, upload, false, stallTimeout);
+                if (snapshot.expectedBytes() >= 0 && scanned.bytes() != snapshot.expectedBytes()) {
+                    throw new IOException("Convex announced " + snapshot.expectedBytes() + " bytes but sent "
+                            + scanned.bytes() + ": the download was cut short");
+                }
+                upload.complete();
+                zipComplete = true;
+            }
+            Instant finished = clock.instant();
+            BackupManifest manifest = manifest(snapshot, scanned, started, finished);
+            target.put(layout.key(ts, BackupLayout.Kind.MANIFEST), manifest.toJson(), "application/json");
+            Duration took = Duration.between(started, clock.instant());
+            metrics.success(clock.instant(), took, scanned.bytes(), scanned.userDocuments());
+            LOG.info("Backup {} done: {} bytes, {} documents in {} tables, sha256 {}, {} ms, stored at {} {}",
+                    label, scanned.bytes(), scanned.userDocuments(), manifest.userTables(), scanned.sha256(),
+                    took.toMillis(), target.describe(), zipKey);
+            return manifest;
+        } catch (Exception e) {
+            if (upload != null) {
+                upload.abort();
+            }
+            if (zipComplete) {
+                deleteQuietly(zipKey);
+            }
+            String reason = OperatorMessages.describe(e);
+            metrics.failure(clock.instant(), reason);
+            String message = "Backup " + label + " failed: " + reason;
+            LOG.error("{} — nothing was kept; the next scheduled run tries again", message);
+            throw new BackupFailedException(message, e);
+        } finally {
+            running.unlock();
+        }
+    }
+
+    private BackupManifest manifest(SnapshotSource.Snapshot snapshot, SnapshotScanner.Result scanned, Instant started,
+                                    Instant finished) {
+        Map<String, BackupManifest.Table> tables = new LinkedHashMap<>();
+        scanned.tables().forEach((name, stats) -> tables.put(name, new BackupManifest.Table(stats.documents(), stats.digest())));
+        long ts = snapshot.snapshotTs();
+        return new BackupManifest(BackupManifest.FORMAT, BackupManifest.VERSION, Long.toString(ts),
+                new BackupManifest.Source(snapshot.sourceUrl(), snapshot.instance()), ts,
+                BackupLayout.toInstant(ts).toString(), started.toString(), finished.toString(),
+                snapshot.includesFileStorage(),
+                new BackupManifest.Zip(layout.zipName(ts), scanned.bytes(), scanned.sha256()),
+                scanned.userDocuments(), tables, BackupManifest.TABLE_DIGEST, scanned.entries(), scanned.storageFiles(),
+                PipelineVersion.get());
+    }
+
+    private void deleteQuietly(String key) {
+        try {
+            target.delete(key);
+        } catch (IOException e) {
+            LOG.warn("Could not delete {} after the backup failed ({}); it has no manifest, so it is not listed"
+                    + " as a backup and prune removes it after {}", key, e.getMessage(), INCOMPLETE_GRACE);
+        }
+    }
+
+    // ---- list -----------------------------------------------------------------------------
+
+    public BackupCatalog.Listing list() throws IOException {
+        return catalog.read();
+    }
+
+    public BackupEntry find(String idOrLatest) throws IOException {
+        return catalog.find(idOrLatest).orElseThrow(() -> new BackupNotFoundException("latest".equals(idOrLatest)
+                ? "There is no backup of " + source.instance() + " in " + target.describe()
+                : "No backup " + idOrLatest + " of " + source.instance() + " in " + target.describe()
+                + "; `backup list` shows the ids"));
+    }
+
+    // ---- verify ---------------------------------------------------------------------------
+
+    /** Re-reads a backup and compares it with its manifest; records the result beside it. */
+    public VerifyReport verify(String idOrLatest) throws IOException {
+        BackupEntry entry = find(idOrLatest);
+        long startNanos = System.nanoTime();
+        List<String> differences = new ArrayList<>();
+        SnapshotScanner.Result scanned = null;
+        BackupManifest manifest = entry.manifest();
+        if (manifest == null) {
+            differences.add("manifest " + entry.manifestKey() + " is unreadable: " + entry.problem());
+        } else if (!entry.zipPresent()) {
+            differences.add("ZIP " + entry.zipKey() + " is missing");
+        } else {
+            try (InputStream zip = target.open(entry.zipKey())) {
+                scanned = SnapshotScanner.scan(zip, null, true);
+            }
+            compare(manifest, scanned, differences);
+        }
+        long millis = (System.nanoTime() - startNanos) / 1_000_000;
+        boolean ok = differences.isEmpty();
+        VerifyReport report = new VerifyReport(entry.id(), ok, List.copyOf(differences),
+                scanned == null ? 0 : scanned.bytes(), scanned == null ? null : scanned.sha256(),
+                scanned == null ? 0 : scanned.tables().size(), scanned == null ? 0 : scanned.userDocuments(), millis);
+        BackupEntry.Verification mark = new BackupEntry.Verification(clock.instant().toString(), ok, report.firstDifference());
+        target.put(layout.key(Long.parseLong(entry.id()), BackupLayout.Kind.VERIFIED),
+                BackupManifest.JSON.writeValueAsBytes(mark), "application/json");
+        metrics.verified(ok);
+        if (ok) {
+            LOG.info("Backup {} verified: {} bytes, sha256 {}, {} tables, {} documents, {} ms", entry.id(),
+                    report.bytes(), report.sha256(), report.tables(), report.documents(), millis);
+        } else {
+            LOG.error("Backup {} FAILED verification: {} ({} difference(s))", entry.id(), report.firstDifference(),
+                    differences.size());
+        }
+        return report;
+    }
+
+    private static void compare(BackupManifest manifest, SnapshotScanner.Result scanned, List<String> differences) {
+        if (scanned.bytes() != manifest.zip().bytes()) {
+            differences.add("size: the ZIP has " + scanned.bytes() + " bytes, the manifest says " + manifest.zip().bytes());
+        }
+        if (!scanned.sha256().equals(manifest.zip().sha256())) {
+            differences.add("SHA-256: the ZIP hashes to " + scanned.sha256() + ", the manifest says " + manifest.zip().sha256());
+        }
+        differences.addAll(scanned.problems());
+        for (Map.Entry<String, BackupManifest.Table> expected : manifest.tables().entrySet()) {
+            String table = expected.getKey();
+            SnapshotScanner.TableStats actual = scanned.tables().get(table);
+            if (actual == null) {
+                differences.add("table " + table + ": missing from the ZIP");
+            } else if (actual.documents() != expected.getValue().documents()) {
+                differences.add("table " + table + ": " + actual.documents() + " documents in the ZIP, the manifest says "
+                        + expected.getValue().documents());
+            } else if (!actual.digest().equals(expected.getValue().digest())) {
+                differences.add("table " + table + ": content digest differs (same document count, different content)");
+            }
+        }
+        for (String table : scanned.tables().keySet()) {
+            if (!manifest.tables().containsKey(table)) {
+                differences.add("table " + table + ": in the ZIP but not in the manifest");
+            }
+        }
+    }
+
+    // ---- retention ------------------------------------------------------------------------
+
+    /** Applies the retention policy; with {@code dryRun} only reports what would go. */
+    public PruneReport prune(boolean dryRun) throws IOException {
+        BackupCatalog.Listing listing = catalog.read();
+        Instant now = clock.instant();
+        List<RetentionPolicy.Decision> decisions = retention.decide(listing.backups(), now);
+        List<String> leftovers = new ArrayList<>();
+        for (StoredObject orphan : listing.incomplete()) {
+            if (orphan.lastModified().isBefore(now.minus(INCOMPLETE_GRACE))) {
+                leftovers.add(orphan.key());
+            }
+        }
+        List<BackupTarget.Leftover> abandoned = target.leftovers(layout.instancePrefix(), now.minus(INCOMPLETE_GRACE));
+        abandoned.forEach(leftover -> leftovers.add(leftover.describe()));
+        if (!dryRun) {
+            for (RetentionPolicy.Decision decision : decisions) {
+                if (decision.delete()) {
+                    BackupEntry backup = decision.backup();
+                    long ts = Long.parseLong(backup.id());
+                    // Manifest first: if deleting stops half-way, what remains is not listed as a backup.
+                    target.delete(backup.manifestKey());
+                    target.delete(layout.key(ts, BackupLayout.Kind.VERIFIED));
+                    target.delete(backup.zipKey());
+                    LOG.info("Pruned backup {} ({}): {}", backup.id(), backup.snapshotTime(), decision.reason());
+                }
+            }
+            for (StoredObject orphan : listing.incomplete()) {
+                if (leftovers.contains(orphan.key())) {
+                    target.delete(orphan.key());
+                    LOG.info("Pruned incomplete upload {} (no manifest)", orphan.key());
+                }
+            }
+            for (BackupTarget.Leftover leftover : abandoned) {
+                leftover.discard();
+                LOG.info("Pruned {}", leftover.describe());
+            }
+        }
+        return new PruneReport(dryRun, decisions, List.copyOf(leftovers));
+    }
+
+    // ---- pins -----------------------------------------------------------------------------
+
+    /** Pins a backup: a small {@code .pin} object beside it, so the write-once manifest never changes. */
+    public BackupEntry pin(String idOrLatest) throws IOException {
+        BackupEntry entry = find(idOrLatest);
+        String marker = "{\"pinnedAt\":\"" + clock.instant() + "\"}\n";
+        target.put(layout.key(Long.parseLong(entry.id()), BackupLayout.Kind.PIN),
+                marker.getBytes(StandardCharsets.UTF_8), "application/json");
+        return find(entry.id());
+    }
+
+    public BackupEntry unpin(String idOrLatest) throws IOException {
+        BackupEntry entry = find(idOrLatest);
+        target.delete(layout.key(Long.parseLong(entry.id()), BackupLayout.Kind.PIN));
+        return find(entry.id());
+    }
+
+    @Override
+    public void close() {
+        target.close();
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.debug("Closing {} failed: {}", resource, e.toString());
+            }
+        }
+    }
+}

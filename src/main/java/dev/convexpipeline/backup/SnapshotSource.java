@@ -1,0 +1,30 @@
+package dev.convexpipeline.backup;
+
+import java.io.InputStream;
+
+/** Produces a fresh snapshot ZIP to back up (from Convex in production: {@link ConvexSnapshotSource}). */
+public interface SnapshotSource {
+
+    /**
+     * An export ready to be read.
+     *
+     * @param snapshotTs          the snapshot timestamp (ns since the epoch)
+     * @param sourceUrl           deployment URL (no credentials)
+     * @param instance            deployment instance name
+     * @param includesFileStorage whether file storage is in the ZIP
+     * @param expectedBytes       ZIP size if the server announced it, else -1
+     * @param zip                 the ZIP bytes, read once; the caller closes it
+     */
+    record Snapshot(long snapshotTs, String sourceUrl, String instance, boolean includesFileStorage,
+                    long expectedBytes, InputStream zip) {
+    }
+
+    /** Requests a snapshot, waits until it exists and opens it for streaming. */
+    Snapshot take() throws Exception;
+
+    /** The deployment's instance name, which names the backup folder. */
+    String instance();
+
+    /** The deployment URL, for messages and the manifest. */
+    String sourceUrl();
+}

@@ -1,0 +1,489 @@
+package dev.convexpipeline.backup;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.convexpipeline.convex.ConvexClient;
+import dev.convexpipeline.convex.ConvexClientConfig;
+import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.emulator.ConvexEmulator;
+import dev.convexpipeline.sandbox.EmbeddedS3;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * The backup benchmark (README "Benchmark"): seeds the Convex emulator with about N MB of export,
+ * starts S3Proxy (in memory by default: its on-disk store rewrites the whole object when a multipart
+ * upload completes, a cost real S3 does not have), then runs a separate JVM with a small heap that takes a backup and, on the
+ * same export and the same S3, measures the raw baselines: download to /dev/null, a plain
+ * single-request upload of the same size, and the same multipart upload fed from memory.
+ *
+ * <pre>java -Xmx4g -cp ... dev.convexpipeline.backup.BackupBenchmark [--sizes-mb 100,1000] [--xmx 128m]</pre>
+ */
+public final class BackupBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String BUCKET = "bench";
+    /** Random bytes per document, base64 in the document: compresses little, like real blobs. */
+    private static final int PAYLOAD_BYTES = 6 * 1024;
+
+    private BackupBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<Integer> sizes = List.of(100, 1000);
+        String xmx = "128m";
+        boolean disk = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--sizes-mb" -> sizes = Stream.of(args[++i].split(",")).map(String::trim).map(Integer::parseInt).toList();
+                case "--xmx" -> xmx = args[++i];
+                case "--s3-on-disk" -> disk = true;
+                default -> throw new IllegalArgumentException(
+                        "Usage: BackupBenchmark [--sizes-mb 100,1000] [--xmx 128m] [--s3-on-disk]");
+            }
+        }
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (int sizeMb : sizes) {
+            results.add(runOne(sizeMb, xmx, disk));
+        }
+        System.out.println();
+        System.out.printf("%-8s %-9s %-10s %-12s %-12s %-12s %-12s %-10s %-10s %-8s%n", "target", "zip MB", "backup",
+                "backup", "download", "plain PUT", "multipart", "peak heap", "peak RSS", "vs slower");
+        System.out.printf("%-8s %-9s %-10s %-12s %-12s %-12s %-12s %-10s %-10s %-8s%n", "", "", "total s", "stream MB/s",
+                "MB/s", "MB/s", "MB/s", "MB (bkp)", "MB", "baseline");
+        for (Map<String, Object> r : results) {
+            double backup = (double) r.get("backupMBps");
+            double slower = Math.min((double) r.get("downloadMBps"), (double) r.get("plainPutMBps"));
+            System.out.printf("%-8s %-9.1f %-10.1f %-12.1f %-12.1f %-12.1f %-12.1f %-10.1f %-10.1f %.0f%%%n",
+                    r.get("sizeMb") + " MB", (double) r.get("zipBytes") / 1e6, r.get("backupTotalSeconds"), backup,
+                    r.get("downloadMBps"), r.get("plainPutMBps"), r.get("multipartMBps"), r.get("backupPeakHeapMB"),
+                    r.get("peakRssMB"), 100 * backup / slower);
+        }
+        System.out.println("(MB = 10^6 bytes; backup JVM -Xmx" + xmx + "; S3Proxy " + (disk ? "on disk" : "in memory")
+                + "; 'stream' excludes the time Convex spends writing the export)");
+    }
+
+    private static Map<String, Object> runOne(int sizeMb, String xmx, boolean disk) throws Exception {
+        Path work = Files.createTempDirectory("backup-bench-");
+        try (ConvexEmulator convex = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
+             EmbeddedS3 s3 = EmbeddedS3.start("127.0.0.1", 0, disk ? work.resolve("s3") : null, "bench", "bench-secret-key")) {
+            s3.ensureBucket(BUCKET);
+            long seedStart = System.nanoTime();
+            long documents = seed(convex, sizeMb * 1_000_000L);
+            System.out.printf("[%d MB] seeded %d documents in %.1f s%n", sizeMb, documents, (System.nanoTime() - seedStart) / 1e9);
+            List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx" + xmx, "-Daws.requestChecksumCalculation=WHEN_REQUIRED",
+                    "-Dbench.partMb=" + Integer.getInteger("bench.partMb", 8),
+                    "-Dbench.singlePut=" + Boolean.getBoolean("bench.singlePut"),
+                    "-Dbench.partsInFlight=" + Integer.getInteger("bench.partsInFlight", 3),
+                    "-cp", System.getProperty("java.class.path"), Measure.class.getName(),
+                    convex.url(), convex.adminKey(), s3.endpoint().toString(), s3.accessKey(), s3.secretKey());
+            Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Map<String, Object> result = null;
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.startsWith("RESULT ")) {
+                        result = JSON.readValue(line.substring(7), LinkedHashMap.class);
+                    } else if (line.startsWith("[bench]") || line.contains("Exception") || line.contains("ERROR")) {
+                        System.out.println("  " + line);
+                    }
+                }
+            }
+            int code = child.waitFor();
+            if (code != 0 || result == null) {
+                throw new IllegalStateException("Benchmark JVM for " + sizeMb + " MB exited with " + code);
+            }
+            result.put("sizeMb", sizeMb);
+            return result;
+        } finally {
+            try (Stream<Path> files = Files.walk(work)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** Inserts documents until their export-JSON size reaches about {@code zipBytes} (they compress very little). */
+    static long seed(ConvexEmulator convex, long zipBytes) {
+        SplittableRandom random = new SplittableRandom(42);
+        long perDocument = PAYLOAD_BYTES + 150;
+        long total = zipBytes / perDocument;
+        String[] tables = {"events", "files", "messages", "users"};
+        long inserted = 0;
+        while (inserted < total) {
+            long batch = Math.min(5_000, total - inserted);
+            long first = inserted;
+            convex.store().write(tx -> {
+                byte[] payload = new byte[PAYLOAD_BYTES];
+                for (long i = first; i < first + batch; i++) {
+                    random.nextBytes(payload);
+                    ObjectNode doc = JsonNodeFactory.instance.objectNode()
+                            .put("name", "document " + i).put("ratio", i / 3.0);
+                    doc.set("seq", ConvexValues.int64(i));
+                    doc.put("payload", Base64.getEncoder().encodeToString(payload));
+                    tx.insert(tables[(int) (i % tables.length)], doc);
+                }
+                return null;
+            });
+            inserted += batch;
+        }
+        return inserted;
+    }
+
+    /** Runs in the small-heap JVM: the backup first, then the baselines on the same export and S3. */
+    public static final class Measure {
+        public static void main(String[] args) throws Exception {
+            String convexUrl = args[0];
+            String adminKey = args[1];
+            URI s3Endpoint = URI.create(args[2]);
+            S3Settings settings = new S3Settings(s3Endpoint, "us-east-1", BUCKET, args[3], args[4], true, null, null,
+                    Integer.getInteger("bench.partMb", 8) * 1024 * 1024, Integer.getInteger("bench.partsInFlight", 3), true);
+            Map<String, Object> result = new LinkedHashMap<>();
+            try (ConvexClient client = new ConvexClient(ConvexClientConfig.of(convexUrl, adminKey));
+                 S3Target target = new S3Target(settings, "bench")) {
+                // 1. The backup, timing the stream from the moment the export is ready.
+                long[] streamStart = new long[1];
+                SnapshotSource convexSource = new ConvexSnapshotSource(client, null, false, Duration.ofMinutes(30));
+                SnapshotSource timed = new SnapshotSource() {
+                    @Override
+                    public Snapshot take() throws Exception {
+                        Snapshot snapshot = convexSource.take();
+                        streamStart[0] = System.nanoTime();
+                        return snapshot;
+                    }
+
+                    @Override
+                    public String instance() {
+                        return convexSource.instance();
+                    }
+
+                    @Override
+                    public String sourceUrl() {
+                        return convexSource.sourceUrl();
+                    }
+                };
+                BackupService service = new BackupService(target, timed, new RetentionPolicy(Duration.ofDays(30), 7),
+                        new BackupMetrics(), Clock.systemUTC());
+                warmUp(target);
+                resetPeaks();
+                ThreadCpu cpu = new ThreadCpu();
+                long start = System.nanoTime();
+                BackupManifest manifest = service.run();
+                long end = System.nanoTime();
+                Map<String, Double> cpuSeconds = cpu.stop();
+                result.put("backupThreadCpuSeconds", cpuSeconds);
+                System.out.printf("[bench] backup CPU seconds by thread (stream took %.1f s): %s%n",
+                        (end - streamStart[0]) / 1e9, cpuSeconds);
+                long bytes = manifest.zip().bytes();
+                result.put("zipBytes", (double) bytes);
+                result.put("documents", manifest.documents());
+                result.put("backupTotalSeconds", (end - start) / 1e9);
+                result.put("backupMBps", mbps(bytes, end - streamStart[0]));
+                result.put("backupPeakHeapMB", peakHeapMb());
+                // Free the in-memory S3 store before the next phase.
+                target.delete(service.layout().key(manifest.snapshotTs(), BackupLayout.Kind.ZIP));
+                System.out.printf("[bench] backup %s: %d bytes, %d documents, stream %.1f MB/s, total %.1f s%n",
+                        manifest.id(), bytes, manifest.documents(), mbps(bytes, end - streamStart[0]), (end - start) / 1e9);
+
+                // 2. Raw download of the same export to /dev/null.
+                resetPeaks();
+                start = System.nanoTime();
+                long downloaded;
+                try (InputStream zip = client.openExportStream(manifest.snapshotTs())) {
+                    downloaded = zip.transferTo(OutputStream.nullOutputStream());
+                }
+                end = System.nanoTime();
+                result.put("downloadMBps", mbps(downloaded, end - start));
+                result.put("downloadPeakHeapMB", peakHeapMb());
+
+                // 3. Plain upload of the same size: one PutObject with a known length.
+                S3Client s3 = target.client();
+                start = System.nanoTime();
+                s3.putObject(b -> b.bucket(BUCKET).key("baseline/plain-put").contentLength(bytes),
+                        RequestBody.fromContentProvider(() -> generated(bytes), bytes, "application/octet-stream"));
+                end = System.nanoTime();
+                result.put("plainPutMBps", mbps(bytes, end - start));
+                s3.deleteObject(b -> b.bucket(BUCKET).key("baseline/plain-put"));
+
+                // 4. The same multipart uploader fed from memory: upload alone, no download, hash or ZIP parsing.
+                start = System.nanoTime();
+                try (ObjectUpload upload = target.beginUpload("baseline/multipart", bytes); InputStream in = generated(bytes)) {
+                    in.transferTo(upload);
+                    upload.complete();
+                }
+                end = System.nanoTime();
+                result.put("multipartMBps", mbps(bytes, end - start));
+                target.delete("baseline/multipart");
+
+                // 5. Experiment: the same backup, but one streaming PutObject of the announced size.
+                if (Boolean.getBoolean("bench.singlePut")) {
+                    long[] putStart = new long[1];
+                    SnapshotSource timedAgain = new SnapshotSource() {
+                        @Override
+                        public Snapshot take() throws Exception {
+                            Snapshot snapshot = convexSource.take();
+                            putStart[0] = System.nanoTime();
+                            return snapshot;
+                        }
+
+                        @Override
+                        public String instance() {
+                            return convexSource.instance();
+                        }
+
+                        @Override
+                        public String sourceUrl() {
+                            return convexSource.sourceUrl();
+                        }
+                    };
+                    BackupService single = new BackupService(new SinglePutTarget(target), timedAgain,
+                            new RetentionPolicy(Duration.ofDays(30), 7), new BackupMetrics(), Clock.systemUTC());
+                    BackupManifest again = single.run();
+                    end = System.nanoTime();
+                    result.put("singlePutBackupMBps", mbps(again.zip().bytes(), end - putStart[0]));
+                    System.out.printf("[bench] experiment: backup through one streaming PutObject: %.1f MB/s%n",
+                            mbps(again.zip().bytes(), end - putStart[0]));
+                }
+                result.put("peakRssMB", peakRssMb());
+            }
+            System.out.println("RESULT " + JSON.writeValueAsString(result));
+        }
+
+        /** Experiment only: a known-size object as one streaming PutObject fed through a pipe. */
+        static final class SinglePutTarget implements BackupTarget {
+            private final S3Target s3;
+
+            SinglePutTarget(S3Target s3) {
+                this.s3 = s3;
+            }
+
+            @Override
+            public String describe() {
+                return s3.describe() + " (single PUT)";
+            }
+
+            @Override
+            public ObjectUpload beginUpload(String key, long expectedBytes) throws IOException {
+                if (expectedBytes < 0) {
+                    return s3.beginUpload(key, expectedBytes);
+                }
+                java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 20);
+                java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
+                java.util.concurrent.FutureTask<Object> put = new java.util.concurrent.FutureTask<>(() ->
+                        s3.client().putObject(b -> b.bucket(BUCKET).key(s3.objectKey(key)).contentLength(expectedBytes),
+                                RequestBody.fromInputStream(in, expectedBytes)));
+                Thread thread = new Thread(put, "single-put");
+                thread.setDaemon(true);
+                thread.start();
+                return new ObjectUpload() {
+                    @Override
+                    public void write(int b) throws IOException {
+                        out.write(b);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        out.write(b, off, len);
+                    }
+
+                    @Override
+                    public void complete() throws IOException {
+                        out.close();
+                        try {
+                            put.get();
+                        } catch (Exception e) {
+                            throw new IOException(e);
+                        }
+                    }
+
+                    @Override
+                    public void abort() {
+                        put.cancel(true);
+                    }
+                };
+            }
+
+            @Override
+            public void put(String key, byte[] content, String contentType) throws IOException {
+                s3.put(key, content, contentType);
+            }
+
+            @Override
+            public InputStream open(String key) throws IOException {
+                return s3.open(key);
+            }
+
+            @Override
+            public List<StoredObject> list(String prefix) throws IOException {
+                return s3.list(prefix);
+            }
+
+            @Override
+            public void delete(String key) throws IOException {
+                s3.delete(key);
+            }
+        }
+
+        /** Samples the CPU time of this JVM's threads, grouped by name, to show which stage is busy. */
+        static final class ThreadCpu {
+            private final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            private final Map<Long, Long> first = new java.util.concurrent.ConcurrentHashMap<>();
+            private final Map<Long, Long> last = new java.util.concurrent.ConcurrentHashMap<>();
+            private final Map<Long, String> names = new java.util.concurrent.ConcurrentHashMap<>();
+            private final Thread sampler;
+            private volatile boolean running = true;
+
+            ThreadCpu() {
+                // Threads alive now count from now; threads started later count from zero.
+                for (long id : threads.getAllThreadIds()) {
+                    long cpu = threads.getThreadCpuTime(id);
+                    if (cpu >= 0) {
+                        first.put(id, cpu);
+                    }
+                }
+                sample();
+                sampler = new Thread(() -> {
+                    while (running) {
+                        sample();
+                        try {
+                            Thread.sleep(100);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }, "bench-cpu-sampler");
+                sampler.setDaemon(true);
+                sampler.start();
+            }
+
+            private void sample() {
+                for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+                    if (info == null) {
+                        continue;
+                    }
+                    long cpu = threads.getThreadCpuTime(info.getThreadId());
+                    if (cpu >= 0) {
+                        first.putIfAbsent(info.getThreadId(), 0L);
+                        last.put(info.getThreadId(), cpu);
+                        names.put(info.getThreadId(), info.getThreadName().replaceAll("-\\d+$", "-*"));
+                    }
+                }
+            }
+
+            Map<String, Double> stop() throws InterruptedException {
+                running = false;
+                sampler.join();
+                sample();
+                Map<String, Double> byName = new java.util.TreeMap<>();
+                last.forEach((id, cpu) -> byName.merge(names.get(id), (cpu - first.getOrDefault(id, 0L)) / 1e9, Double::sum));
+                byName.values().removeIf(v -> v < 0.05);
+                byName.replaceAll((k, v) -> Math.round(v * 10) / 10.0);
+                return byName;
+            }
+        }
+
+        /** Compiles the hot paths (JIT) before measuring, so a 100 MB run is not measured mostly in the interpreter. */
+        private static void warmUp(S3Target target) throws IOException {
+            Path zip = Files.createTempFile("warmup-", ".zip");
+            try {
+                try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+                    out.putNextEntry(new java.util.zip.ZipEntry("warm/documents.jsonl"));
+                    SplittableRandom random = new SplittableRandom(3);
+                    byte[] payload = new byte[PAYLOAD_BYTES];
+                    for (int i = 0; i < 4_000; i++) {
+                        random.nextBytes(payload);
+                        out.write(("{\"_id\":\"w" + i + "\",\"payload\":\"" + Base64.getEncoder().encodeToString(payload)
+                                + "\"}\n").getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+                for (int round = 0; round < 3; round++) {
+                    try (InputStream in = Files.newInputStream(zip);
+                         ObjectUpload upload = target.beginUpload("warmup/snapshot.zip", -1)) {
+                        SnapshotScanner.scan(in, upload, false);
+                        upload.complete();
+                    }
+                }
+            } finally {
+                Files.deleteIfExists(zip);
+            }
+        }
+
+        private static InputStream generated(long length) {
+            byte[] block = new byte[1 << 20];
+            new SplittableRandom(7).nextBytes(block);
+            return new InputStream() {
+                private long left = length;
+
+                @Override
+                public int read() {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    if (left <= 0) {
+                        return -1;
+                    }
+                    int n = (int) Math.min(Math.min(len, left), block.length - (int) ((length - left) % block.length));
+                    System.arraycopy(block, (int) ((length - left) % block.length), b, off, n);
+                    left -= n;
+                    return n;
+                }
+            };
+        }
+
+        private static double mbps(long bytes, long nanos) {
+            return bytes / 1e6 / (nanos / 1e9);
+        }
+
+        private static void resetPeaks() {
+            System.gc();
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                pool.resetPeakUsage();
+            }
+        }
+
+        private static double peakHeapMb() {
+            long peak = 0;
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == MemoryType.HEAP) {
+                    peak += pool.getPeakUsage().getUsed();
+                }
+            }
+            return peak / 1e6;
+        }
+
+        private static double peakRssMb() throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1000.0;
+                }
+            }
+            return -1;
+        }
+    }
+}

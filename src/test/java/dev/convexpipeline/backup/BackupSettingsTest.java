@@ -1,0 +1,63 @@
+package dev.convexpipeline.backup;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BackupSettingsTest {
+
+    @Test
+    void durationsAcceptShortFormsAndIso() {
+        assertThat(BackupSettings.duration("26h", "k")).isEqualTo(Duration.ofHours(26));
+        assertThat(BackupSettings.duration("1d12h", "k")).isEqualTo(Duration.ofHours(36));
+        assertThat(BackupSettings.duration("90m", "k")).isEqualTo(Duration.ofMinutes(90));
+        assertThat(BackupSettings.duration("PT26H", "k")).isEqualTo(Duration.ofHours(26));
+        assertThatThrownBy(() -> BackupSettings.duration("soon", "backup.max-age"))
+                .hasMessageContaining("backup.max-age must be a duration like 26h");
+    }
+
+    @Test
+    void defaultsToTheLocalDirectoryAndReadsS3SettingsOnlyForS3() {
+        BackupSettings local = BackupSettings.load(Map.<String, String>of()::get);
+        assertThat(local.target()).isEqualTo("file:backups");
+        assertThat(local.s3()).isNull();
+        assertThat(local.retentionDays()).isEqualTo(30);
+        assertThat(local.keepLast()).isEqualTo(7);
+        assertThat(local.maxAge()).isEqualTo(Duration.ofHours(26));
+
+        Map<String, String> s3 = new HashMap<>();
+        s3.put("backup.target", "s3");
+        s3.put("s3.bucket", "backups");
+        s3.put("s3.sse", "aws:kms");
+        s3.put("s3.sse-kms-key-id", "key-1");
+        BackupSettings settings = BackupSettings.load(s3::get);
+        assertThat(settings.s3().sse()).isEqualTo("aws:kms");
+        assertThat(settings.s3().partSizeBytes()).isEqualTo(8 * 1024 * 1024);
+        assertThat(settings.s3().accessKey()).isNull();
+    }
+
+    @Test
+    void misconfigurationIsNamedWithItsEnvironmentVariable() {
+        assertThatThrownBy(() -> BackupSettings.load(Map.of("backup.target", "ftp://x")::get))
+                .hasMessageContaining("BACKUP_TARGET");
+        assertThatThrownBy(() -> BackupSettings.load(Map.of("backup.target", "s3", "s3.bucket", "b", "s3.sse", "rot13")::get))
+                .hasMessageContaining("S3_SSE");
+        assertThatThrownBy(() -> BackupSettings.load(Map.of("backup.target", "s3", "s3.bucket", "b", "s3.part-size-mb", "1")::get))
+                .hasMessageContaining("S3_PART_SIZE_MB");
+        assertThatThrownBy(() -> BackupSettings.load(Map.<String, String>of()::get).createService(new BackupMetrics(),
+                java.time.Clock.systemUTC())).hasMessageContaining("CONVEX_SERVICE_TOKEN");
+        assertThatThrownBy(() -> new RetentionPolicy(Duration.ofDays(30), 0)).hasMessageContaining("BACKUP_KEEP_LAST");
+    }
+
+    @Test
+    void instanceNameComesFromTheAdminKey() {
+        assertThat(ConvexSnapshotSource.instanceFromAdminKey("convex-self-hosted|01ab")).isEqualTo("convex-self-hosted");
+        assertThat(ConvexSnapshotSource.instanceFromAdminKey("prod:my-app|01ab")).isEqualTo("my-app");
+        assertThatThrownBy(() -> ConvexSnapshotSource.instanceFromAdminKey("nobar")).hasMessageContaining("BACKUP_INSTANCE");
+    }
+}
