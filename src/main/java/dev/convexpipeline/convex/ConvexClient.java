@@ -1,0 +1,741 @@
+package dev.convexpipeline.convex;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * Client for a Convex deployment's HTTP API (convex-api.md): function calls, snapshot export and
+ * import, and paged {@code list_snapshot} reads, all authenticated with the deployment admin key.
+ *
+ * <p>Built on the JDK {@link HttpClient} because it streams request and response bodies with
+ * back-pressure and needs no dependency, which keeps multi-gigabyte snapshots out of the heap.
+ *
+ * <h2>Errors and retries</h2>
+ * <ul>
+ *   <li>{@code "status":"error"} from a function → {@link ConvexFunctionException} (not retried: the
+ *       function ran and decided to fail).</li>
+ *   <li>401/403 → {@link ConvexAuthException}, never retried.</li>
+ *   <li>other 4xx → {@link ConvexRequestException}, not retried.</li>
+ *   <li>5xx, 429 (honouring {@code Retry-After}), timeouts and connection failures are retried
+ *       with bounded exponential backoff and jitter ({@link RetryPolicy}); when the attempts run out
+ *       → {@link ConvexUnavailableException}.</li>
+ * </ul>
+ * Mutations are retried too, although a 5xx or a lost response can mean the mutation already
+ * committed: this is acceptable because every mutation the pipeline calls is idempotent by
+ * contract (docs/convex-contract.md: upserts keyed by a natural id, events deduplicated by
+ * {@code eventId}), so running one twice leaves the same state as running it once. Callers of a
+ * non-idempotent mutation must use a client with {@link RetryPolicy#noRetries()}.
+ *
+ * <p>The admin key is sent only in the {@code Authorization} header; it never appears in logs,
+ * exception messages or {@code toString()}, and server messages are scrubbed of it.
+ *
+ * <p>Thread-safe; one instance per deployment is enough.
+ */
+public final class ConvexClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConvexClient.class);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final String FUNCTION_FORMAT = "convex_encoded_json";
+    /** The JS client also treats this status as a function error response ({@code STATUS_CODE_UDF_FAILED}). */
+    private static final int STATUS_UDF_FAILED = 560;
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+    private static final int MAX_PART_NUMBER = 65_535;
+    private static final Duration FIRST_POLL_DELAY = Duration.ofMillis(20);
+    private static final String EXPORTS_GET_LATEST = "_system/cli/exports:getLatest";
+    private static final String IMPORT_STATUS = "_system/cli/queryImport:default";
+
+    private final ConvexClientConfig config;
+    private final String deployment;
+    private final ExecutorService executor;
+    private final HttpClient http;
+
+    public ConvexClient(ConvexClientConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.deployment = config.deploymentUrl().toString();
+        AtomicInteger threads = new AtomicInteger();
+        // Own daemon threads so close() can release them and a forgotten client never blocks JVM exit.
+        this.executor = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "convex-http-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.http = HttpClient.newBuilder()
+                // HTTP/1.1: plain-http deployments do not speak h2c, and the upgrade dance only adds latency.
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(config.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .executor(executor)
+                .build();
+    }
+
+    public ConvexClientConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+
+    @Override
+    public String toString() {
+        return "ConvexClient[" + deployment + "]";
+    }
+
+    // ---- function calls -----------------------------------------------------------------
+
+    /** Runs a query and returns its decoded value ({@link ConvexValues} model). */
+    public JsonNode query(String path, ObjectNode args) {
+        return callFunction("query", path, args);
+    }
+
+    /** Runs a mutation; retried on transient failures (see the class comment on idempotency). */
+    public JsonNode mutation(String path, ObjectNode args) {
+        return callFunction("mutation", path, args);
+    }
+
+    /** Runs an action; retried on transient failures like mutations. */
+    public JsonNode action(String path, ObjectNode args) {
+        return callFunction("action", path, args);
+    }
+
+    private JsonNode callFunction(String kind, String path, ObjectNode args) {
+        Objects.requireNonNull(path, "path");
+        ObjectNode body = NODES.objectNode();
+        body.put("path", path);
+        body.set("args", ConvexValues.toEncoded(args == null ? NODES.objectNode() : args));
+        body.put("format", FUNCTION_FORMAT);
+        Call call = Call.post("/api/" + kind, kind + " " + path, json(body), "application/json").acceptingUdfFailure();
+        JsonNode response = parseJson(call, execute(call).body());
+        String status = response.path("status").asText();
+        if ("success".equals(status)) {
+            return decode(call, response.get("value"));
+        }
+        if ("error".equals(status)) {
+            JsonNode errorData = response.has("errorData") ? decode(call, response.get("errorData")) : null;
+            throw new ConvexFunctionException(path, redact(response.path("errorMessage").asText("")), errorData);
+        }
+        throw new ConvexException(call.describe(deployment) + " returned an unexpected response without"
+                + " status success/error; is " + deployment + " a Convex deployment?");
+    }
+
+    // ---- readiness ----------------------------------------------------------------------
+
+    /** The backend's version string ({@code GET /version}); a cheap liveness probe. */
+    public String version() {
+        Call call = Call.get("/version", "version check");
+        return new String(execute(call).body(), StandardCharsets.UTF_8).trim();
+    }
+
+    /**
+     * Verifies the admin key ({@code GET /api/check_admin_key}).
+     *
+     * @throws ConvexAuthException when the deployment rejects the key
+     */
+    public AdminKeyCheck checkAdminKey() {
+        Call call = Call.get("/api/check_admin_key", "admin key check");
+        JsonNode response = parseJson(call, execute(call).body());
+        List<String> ops = new ArrayList<>();
+        response.path("allowedOps").forEach(op -> ops.add(op.asText()));
+        return new AdminKeyCheck(response.path("isReadOnly").asBoolean(false), List.copyOf(ops));
+    }
+
+    // ---- snapshot export ----------------------------------------------------------------
+
+    /** The newest snapshot export, or empty if the deployment has none. */
+    public Optional<ExportStatus> latestExport() {
+        JsonNode value = query(EXPORTS_GET_LATEST, NODES.objectNode());
+        return value == null || value.isNull() ? Optional.empty() : Optional.of(ExportStatus.fromDocument(value));
+    }
+
+    /**
+     * Asks the deployment to write a ZIP snapshot ({@code POST /api/export/request/zip}).
+     *
+     * @throws ConvexExportInProgressException when another export is requested or running
+     */
+    public PendingExport requestExport(boolean includeStorage) {
+        String previous = latestExport().map(ExportStatus::id).orElse(null);
+        Call call = Call.post("/api/export/request/zip?includeStorage=" + includeStorage, "snapshot export request",
+                HttpRequest.BodyPublishers.noBody(), "application/json");
+        try {
+            execute(call);
+        } catch (ConvexRequestException e) {
+            if ("ExportInProgress".equals(e.code())) {
+                throw new ConvexExportInProgressException(deployment, e.status(), e.code(), e.serverMessage());
+            }
+            throw e;
+        }
+        return new PendingExport(previous);
+    }
+
+    /**
+     * Polls {@code _system/cli/exports:getLatest} until the export requested by {@code pending}
+     * completes, reporting each new {@code progress_message}.
+     *
+     * @throws ConvexSnapshotException when the export fails, is canceled or outlives {@code timeout}
+     */
+    public ExportStatus awaitExport(PendingExport pending, Duration timeout, Duration pollInterval,
+                                    Consumer<String> progress) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Duration delay = FIRST_POLL_DELAY;
+        String lastProgress = null;
+        ExportStatus status = null;
+        while (true) {
+            ExportStatus latest = latestExport().orElse(null);
+            if (latest != null && !Objects.equals(latest.id(), pending.previousExportId())) {
+                status = latest;
+                if (latest.progressMessage() != null && !latest.progressMessage().equals(lastProgress)) {
+                    lastProgress = latest.progressMessage();
+                    progress.accept(lastProgress);
+                }
+                if (latest.isCompleted()) {
+                    if (latest.startTs() == null) {
+                        throw new ConvexSnapshotException("Snapshot export " + latest.id() + " on " + deployment
+                                + " is completed but has no start_ts to download it by");
+                    }
+                    return latest;
+                }
+                if (latest.isFinished()) {
+                    throw new ConvexSnapshotException("Snapshot export " + latest.id() + " on " + deployment
+                            + " ended in state " + latest.state() + "; check the deployment's logs and request a new export");
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ConvexSnapshotException("Snapshot export on " + deployment + " did not complete within "
+                        + timeout + " (last state " + (status == null ? "not yet visible" : status.state())
+                        + (lastProgress == null ? "" : ", progress '" + lastProgress + "'")
+                        + "); it keeps running on the server: raise the timeout or download it later by its start_ts");
+            }
+            sleep(delay, "waiting for the snapshot export");
+            delay = min(delay.multipliedBy(2), pollInterval);
+        }
+    }
+
+    /**
+     * Opens the ZIP of a completed export ({@code GET /api/export/zip/<startTs>}) as a stream read
+     * straight from the socket; nothing is buffered beyond the HTTP client's small window. The caller
+     * must close it. Opening is retried; a failure while reading is not, since the bytes are gone.
+     */
+    public InputStream openExportStream(long startTs) {
+        Call call = Call.get("/api/export/zip/" + startTs, "snapshot download " + startTs);
+        return execute(call, HttpResponse.BodyHandlers.ofInputStream(), ConvexClient::readErrorBody).body();
+    }
+
+    /**
+     * Requests a snapshot, waits for it and copies the ZIP to {@code out} (which stays open).
+     */
+    public ExportResult exportSnapshot(OutputStream out, ExportOptions options) {
+        PendingExport pending = requestExport(options.includeStorage());
+        ExportStatus done = awaitExport(pending, options.timeout(), options.pollInterval(), options.progress());
+        long bytes;
+        try (InputStream zip = openExportStream(done.startTs())) {
+            bytes = zip.transferTo(out);
+        } catch (IOException e) {
+            throw new ConvexException("Downloading snapshot " + done.startTs() + " from " + deployment
+                    + " broke off: " + e + "; request the download again with openExportStream(" + done.startTs() + ")", e);
+        }
+        return new ExportResult(done.startTs(), bytes);
+    }
+
+    // ---- snapshot import ----------------------------------------------------------------
+
+    /**
+     * Imports {@code source} (read to its end, not closed) the way {@code npx convex import} does:
+     * multipart upload in parts of {@link ImportOptions#partSize()} bytes read into one reused
+     * buffer, so memory stays bounded by the part size whatever the input size; then
+     * {@code finish_upload}, then polling {@code _system/cli/queryImport} until the import completes.
+     *
+     * <p>An import that would delete existing documents is performed only with
+     * {@link ImportOptions#confirmDeletes()}; otherwise it is canceled and this method fails naming
+     * the deletes.
+     *
+     * @throws ConvexSnapshotException when the import fails, needs unconfirmed deletes or times out
+     */
+    public ImportResult importSnapshot(InputStream source, ImportOptions options) {
+        Objects.requireNonNull(source, "source");
+        String uploadToken = startUpload();
+        List<String> partTokens = uploadParts(source, uploadToken, options);
+        String importId = finishUpload(uploadToken, partTokens, options);
+        LOG.debug("Import {} uploaded to {} in {} part(s)", importId, deployment, partTokens.size());
+        return awaitImport(importId, options);
+    }
+
+    private String startUpload() {
+        Call call = Call.post("/api/import/start_upload", "import start_upload",
+                HttpRequest.BodyPublishers.noBody(), "application/json");
+        JsonNode response = parseJson(call, execute(call).body());
+        String token = response.path("uploadToken").asText(null);
+        if (token == null) {
+            throw new ConvexException(call.describe(deployment) + " returned no uploadToken");
+        }
+        return token;
+    }
+
+    private List<String> uploadParts(InputStream source, String uploadToken, ImportOptions options) {
+        byte[] buffer = new byte[options.partSize()];
+        List<String> tokens = new ArrayList<>();
+        for (int partNumber = 1; ; partNumber++) {
+            int filled = readFully(source, buffer);
+            if (filled == 0 && partNumber > 1) {
+                break;
+            }
+            if (partNumber > MAX_PART_NUMBER) {
+                throw new IllegalArgumentException("Import source needs more than " + MAX_PART_NUMBER
+                        + " parts of " + options.partSize() + " bytes; raise ImportOptions.partSize");
+            }
+            // The server rejects a UTF-8 BOM in text imports; the CLI strips it the same way.
+            int offset = partNumber == 1 && options.format() != ImportFormat.ZIP && hasUtf8Bom(buffer, filled) ? 3 : 0;
+            Call call = Call.post("/api/import/upload_part?uploadToken=" + urlEncode(uploadToken) + "&partNumber=" + partNumber,
+                    "import upload_part " + partNumber,
+                    HttpRequest.BodyPublishers.ofByteArray(buffer, offset, filled - offset), "application/octet-stream");
+            tokens.add(parseJson(call, execute(call).body()).asText());
+            if (filled < buffer.length) {
+                break;
+            }
+        }
+        return tokens;
+    }
+
+    private String finishUpload(String uploadToken, List<String> partTokens, ImportOptions options) {
+        ObjectNode importArgs = NODES.objectNode();
+        importArgs.put("format", options.format().wireName());
+        importArgs.put("mode", options.mode().wireName());
+        if (options.tableName() != null) {
+            importArgs.put("tableName", options.tableName());
+        }
+        ObjectNode body = NODES.objectNode();
+        body.set("import", importArgs);
+        body.put("uploadToken", uploadToken);
+        ArrayNode tokens = body.putArray("partTokens");
+        partTokens.forEach(tokens::add);
+        Call call = Call.post("/api/import/finish_upload", "import finish_upload", json(body), "application/json");
+        JsonNode response = parseJson(call, execute(call).body());
+        String importId = response.path("importId").asText(null);
+        if (importId == null) {
+            throw new ConvexException(call.describe(deployment) + " returned no importId");
+        }
+        return importId;
+    }
+
+    /** Polls an uploaded import until it completes, confirming deletes only if the options allow it. */
+    public ImportResult awaitImport(String importId, ImportOptions options) {
+        ObjectNode args = NODES.objectNode().put("importId", importId);
+        long deadline = System.nanoTime() + options.timeout().toNanos();
+        Duration delay = FIRST_POLL_DELAY;
+        int checkpointsSeen = 0;
+        String lastProgress = null;
+        boolean confirmed = false;
+        String state = null;
+        while (true) {
+            JsonNode doc = query(IMPORT_STATUS, args);
+            if (doc == null || doc.isNull()) {
+                throw new ConvexSnapshotException("Import " + importId + " is unknown to " + deployment
+                        + "; it may have been deleted");
+            }
+            JsonNode stateNode = doc.path("state");
+            state = stateNode.path("state").asText();
+            switch (state) {
+                case "completed" -> {
+                    return new ImportResult(importId, stateNode.path("num_rows_written").asLong());
+                }
+                case "failed" -> throw new ConvexSnapshotException("Import " + importId + " (" + describe(options)
+                        + ") into " + deployment + " failed: " + redact(stateNode.path("error_message").asText()));
+                case "waiting_for_confirmation" -> {
+                    if (!confirmed) {
+                        String summary = stateNode.path("message_to_confirm").asText("");
+                        boolean deletes = stateNode.path("require_manual_confirmation").asBoolean(true);
+                        if (deletes && !options.confirmDeletes()) {
+                            cancelImportQuietly(importId);
+                            throw new ConvexSnapshotException("Import " + importId + " (" + describe(options)
+                                    + ") into " + deployment + " would delete existing documents and confirmDeletes"
+                                    + " is false, so it was canceled. Server summary:\n" + summary
+                                    + "\nSet confirmDeletes to proceed.");
+                        }
+                        progress(options, summary);
+                        performImport(importId);
+                        confirmed = true;
+                    }
+                }
+                case "in_progress" -> {
+                    JsonNode checkpoints = stateNode.path("checkpoint_messages");
+                    for (; checkpointsSeen < checkpoints.size(); checkpointsSeen++) {
+                        progress(options, checkpoints.get(checkpointsSeen).asText());
+                    }
+                    String message = stateNode.path("progress_message").asText(null);
+                    if (message != null && !message.equals(lastProgress)) {
+                        lastProgress = message;
+                        progress(options, message);
+                    }
+                }
+                default -> {
+                    // "uploaded" (still parsing) or a newer state this client does not know: keep waiting.
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ConvexSnapshotException("Import " + importId + " into " + deployment + " did not finish within "
+                        + options.timeout() + " (last state " + state + "); it keeps running on the server: raise"
+                        + " ImportOptions.timeout or wait with awaitImport");
+            }
+            sleep(delay, "waiting for import " + importId);
+            delay = min(delay.multipliedBy(2), options.pollInterval());
+        }
+    }
+
+    /** Confirms an import that is waiting for confirmation ({@code POST /api/perform_import}). */
+    public void performImport(String importId) {
+        ObjectNode body = NODES.objectNode().put("importId", importId);
+        execute(Call.post("/api/perform_import", "perform_import " + importId, json(body), "application/json"));
+    }
+
+    /** Cancels an import that has not completed ({@code POST /api/cancel_import}). */
+    public void cancelImport(String importId) {
+        ObjectNode body = NODES.objectNode().put("importId", importId);
+        execute(Call.post("/api/cancel_import", "cancel_import " + importId, json(body), "application/json"));
+    }
+
+    private void cancelImportQuietly(String importId) {
+        try {
+            cancelImport(importId);
+        } catch (ConvexException e) {
+            LOG.warn("Could not cancel unconfirmed import {} on {}: {}", importId, deployment, e.getMessage());
+        }
+    }
+
+    private static void progress(ImportOptions options, String message) {
+        if (message != null && !message.isEmpty()) {
+            options.progress().accept(message);
+        }
+    }
+
+    private static String describe(ImportOptions options) {
+        return options.format().wireName() + ", mode " + options.mode().wireName()
+                + (options.tableName() == null ? "" : ", table " + options.tableName());
+    }
+
+    // ---- list_snapshot ------------------------------------------------------------------
+
+    /**
+     * Fetches one page of {@code POST /api/list_snapshot} with values in encoded JSON.
+     *
+     * @param tableName only this table, or {@code null} for all tables
+     * @param snapshot  {@code null} on the first call, then the previous page's snapshot
+     * @param cursor    {@code null} on the first call, then the previous page's cursor
+     */
+    public SnapshotPage listSnapshotPage(String tableName, Long snapshot, String cursor) {
+        ObjectNode body = NODES.objectNode();
+        body.put("format", FUNCTION_FORMAT);
+        if (tableName != null) {
+            body.put("tableName", tableName);
+        }
+        if (snapshot != null) {
+            body.put("snapshot", snapshot);
+        }
+        if (cursor != null) {
+            body.put("cursor", cursor);
+        }
+        Call call = Call.post("/api/list_snapshot", "list_snapshot" + (tableName == null ? "" : " " + tableName),
+                json(body), "application/json");
+        JsonNode response = parseJson(call, execute(call).body());
+        List<SnapshotDocument> documents = new ArrayList<>(response.path("values").size());
+        for (JsonNode value : response.path("values")) {
+            documents.add(toSnapshotDocument(call, value));
+        }
+        JsonNode next = response.path("cursor");
+        return new SnapshotPage(Collections.unmodifiableList(documents), response.path("snapshot").asLong(),
+                next.isTextual() ? next.textValue() : null, response.path("hasMore").asBoolean(false));
+    }
+
+    /**
+     * Every document of a table (or of all tables when {@code tableName} is null) at one pinned
+     * snapshot, fetched a page at a time as the iterator advances.
+     */
+    public Iterator<SnapshotDocument> iterateSnapshot(String tableName) {
+        return new SnapshotIterator(tableName);
+    }
+
+    /** {@link #iterateSnapshot} as a sequential, lazily paged stream. */
+    public Stream<SnapshotDocument> listSnapshot(String tableName) {
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterateSnapshot(tableName),
+                Spliterator.ORDERED | Spliterator.NONNULL), false);
+    }
+
+    private final class SnapshotIterator implements Iterator<SnapshotDocument> {
+        private final String tableName;
+        private Iterator<SnapshotDocument> page = Collections.emptyIterator();
+        private Long snapshot;
+        private String cursor;
+        private boolean more = true;
+
+        SnapshotIterator(String tableName) {
+            this.tableName = tableName;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (!page.hasNext() && more) {
+                SnapshotPage next = listSnapshotPage(tableName, snapshot, cursor);
+                snapshot = next.snapshot();
+                cursor = next.cursor();
+                more = next.hasMore();
+                page = next.documents().iterator();
+            }
+            return page.hasNext();
+        }
+
+        @Override
+        public SnapshotDocument next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return page.next();
+        }
+    }
+
+    private SnapshotDocument toSnapshotDocument(Call call, JsonNode value) {
+        ObjectNode fields = NODES.objectNode();
+        value.fields().forEachRemaining(field -> {
+            switch (field.getKey()) {
+                case "_component", "_table", "_ts", "_deleted" -> { }
+                default -> fields.set(field.getKey(), field.getValue());
+            }
+        });
+        JsonNode decoded = decode(call, fields);
+        if (!decoded.isObject()) {
+            throw new ConvexException(call.describe(deployment) + " returned a document that is not an object");
+        }
+        return new SnapshotDocument(value.path("_component").asText(""), value.path("_table").asText(),
+                value.path("_ts").asLong(), (ObjectNode) decoded);
+    }
+
+    // ---- HTTP core ----------------------------------------------------------------------
+
+    /** One logical request; {@code operation} names it in errors, e.g. {@code query users:list}. */
+    private record Call(String method, String pathAndQuery, String operation, HttpRequest.BodyPublisher body,
+                        String contentType, boolean udfFailureIsResponse) {
+        static Call get(String pathAndQuery, String operation) {
+            return new Call("GET", pathAndQuery, operation, HttpRequest.BodyPublishers.noBody(), null, false);
+        }
+
+        static Call post(String pathAndQuery, String operation, HttpRequest.BodyPublisher body, String contentType) {
+            return new Call("POST", pathAndQuery, operation, body, contentType, false);
+        }
+
+        Call acceptingUdfFailure() {
+            return new Call(method, pathAndQuery, operation, body, contentType, true);
+        }
+
+        String describe(String deployment) {
+            return operation + " (" + method + " " + deployment + pathWithoutQuery() + ")";
+        }
+
+        String pathWithoutQuery() {
+            int q = pathAndQuery.indexOf('?');
+            return q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
+        }
+    }
+
+    private HttpResponse<byte[]> execute(Call call) {
+        return execute(call, HttpResponse.BodyHandlers.ofByteArray(), body -> body);
+    }
+
+    /**
+     * Sends {@code call}, retrying transient failures per the {@link RetryPolicy}, and returns the
+     * first 2xx response (or a 560 function failure where that is a valid function response).
+     */
+    private <T> HttpResponse<T> execute(Call call, HttpResponse.BodyHandler<T> handler, Function<T, byte[]> errorBody) {
+        RetryPolicy policy = config.retryPolicy();
+        Throwable lastCause = null;
+        for (int attempt = 1; ; attempt++) {
+            Duration retryAfter = null;
+            try {
+                HttpResponse<T> response = http.send(request(call), handler);
+                int status = response.statusCode();
+                if (status / 100 == 2 || (call.udfFailureIsResponse() && status == STATUS_UDF_FAILED)) {
+                    return response;
+                }
+                ServerError error = ServerError.parse(status, errorBody.apply(response.body()));
+                String message = redact(error.message());
+                if (status == 401 || status == 403) {
+                    throw new ConvexAuthException(call.describe(deployment), status, error.code(), message);
+                }
+                if (status != 429 && status < 500) {
+                    throw new ConvexRequestException(call.describe(deployment), status, error.code(), message);
+                }
+                retryAfter = parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null));
+                lastCause = new ConvexException("HTTP " + status + " " + error.code() + ": " + message);
+            } catch (HttpTimeoutException e) {
+                lastCause = e;
+            } catch (ConnectException e) {
+                lastCause = e;
+            } catch (IOException e) {
+                lastCause = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConvexException(call.describe(deployment) + " was interrupted", e);
+            }
+            if (attempt >= policy.maxAttempts()) {
+                throw new ConvexUnavailableException("Convex deployment " + deployment + " is unavailable: "
+                        + call.describe(deployment) + " failed after " + attempt + " attempt(s); last error: "
+                        + redact(String.valueOf(lastCause)) + ". Check that the deployment is running and reachable.",
+                        attempt, lastCause);
+            }
+            Duration delay = policy.delayBefore(attempt + 1, retryAfter);
+            LOG.warn("{} failed (attempt {}/{}: {}); retrying in {} ms", call.describe(deployment), attempt,
+                    policy.maxAttempts(), redact(String.valueOf(lastCause)), delay.toMillis());
+            sleep(delay, call.describe(deployment));
+        }
+    }
+
+    private HttpRequest request(Call call) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(deployment + call.pathAndQuery()))
+                .timeout(config.requestTimeout())
+                .header("Authorization", "Convex " + config.adminKey())
+                .header("Convex-Client", config.clientName())
+                .method(call.method(), call.body());
+        if (call.contentType() != null) {
+            builder.header("Content-Type", call.contentType());
+        }
+        return builder.build();
+    }
+
+    /** {@code {"code","message"}} from an error response, or the raw text when it is not JSON. */
+    private record ServerError(String code, String message) {
+        static ServerError parse(int status, byte[] body) {
+            String text = body == null ? "" : new String(body, StandardCharsets.UTF_8).trim();
+            try {
+                JsonNode json = ConvexValues.MAPPER.readTree(text);
+                if (json != null && json.isObject() && json.has("code")) {
+                    return new ServerError(json.path("code").asText(), json.path("message").asText(""));
+                }
+            } catch (IOException notJson) {
+                // fall through: proxies and load balancers answer with HTML or plain text
+            }
+            String shortened = text.length() > 300 ? text.substring(0, 300) + "…" : text;
+            return new ServerError("HTTP" + status, shortened.isEmpty() ? "(empty body)" : shortened);
+        }
+    }
+
+    private static byte[] readErrorBody(InputStream body) {
+        try (body) {
+            return body.readNBytes(MAX_ERROR_BODY);
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    static Duration parseRetryAfter(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        String value = header.trim();
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(value)));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration wait = Duration.between(ZonedDateTime.now(at.getZone()), at);
+                return wait.isNegative() ? Duration.ZERO : wait;
+            } catch (RuntimeException notDate) {
+                return null;
+            }
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------
+
+    /** Scrubs the admin key from text that came from elsewhere (server messages, exception texts). */
+    private String redact(String text) {
+        if (text == null) {
+            return null;
+        }
+        return text.replace(config.adminKey(), "<redacted>");
+    }
+
+    private JsonNode parseJson(Call call, byte[] body) {
+        try {
+            JsonNode json = ConvexValues.MAPPER.readTree(body);
+            if (json == null) {
+                throw new ConvexException(call.describe(deployment) + " returned an empty body where JSON was expected");
+            }
+            return json;
+        } catch (IOException e) {
+            throw new ConvexException(call.describe(deployment) + " returned a body that is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private JsonNode decode(Call call, JsonNode encoded) {
+        try {
+            return ConvexValues.fromEncoded(encoded);
+        } catch (ConvexValues.InvalidValueException e) {
+            throw new ConvexException(call.describe(deployment) + " returned a value that is not valid encoded JSON: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static HttpRequest.BodyPublisher json(JsonNode body) {
+        return HttpRequest.BodyPublishers.ofString(ConvexValues.write(body), StandardCharsets.UTF_8);
+    }
+
+    private static String urlEncode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static int readFully(InputStream source, byte[] buffer) {
+        try {
+            return source.readNBytes(buffer, 0, buffer.length);
+        } catch (IOException e) {
+            throw new ConvexException("Reading the import source failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean hasUtf8Bom(byte[] buffer, int length) {
+        return length >= 3 && (buffer[0] & 0xff) == 0xEF && (buffer[1] & 0xff) == 0xBB && (buffer[2] & 0xff) == 0xBF;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static void sleep(Duration delay, String what) {
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConvexException("Interrupted while " + what, e);
+        }
+    }
+}
