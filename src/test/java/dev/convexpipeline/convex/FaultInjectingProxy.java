@@ -36,6 +36,7 @@ final class FaultInjectingProxy implements AutoCloseable {
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
     private volatile int failureStatus = 503;
     private volatile String retryAfter;
+    private volatile String failingPathPrefix = "/";
 
     FaultInjectingProxy(String targetUrl) throws IOException {
         this.target = URI.create(targetUrl);
@@ -51,6 +52,12 @@ final class FaultInjectingProxy implements AutoCloseable {
 
     /** The next {@code count} requests get {@code status} (with {@code Retry-After} if not null). */
     void failNext(int count, int status, String retryAfterHeader) {
+        failNext(count, status, retryAfterHeader, "/");
+    }
+
+    /** Like {@link #failNext(int, int, String)}, counting only requests whose path starts with {@code pathPrefix}. */
+    void failNext(int count, int status, String retryAfterHeader, String pathPrefix) {
+        this.failingPathPrefix = pathPrefix;
         this.failureStatus = status;
         this.retryAfter = retryAfterHeader;
         failuresLeft.set(count);
@@ -71,7 +78,8 @@ final class FaultInjectingProxy implements AutoCloseable {
         requestLines.add(exchange.getRequestMethod() + " " + pathAndQuery);
         try (exchange) {
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
-            if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            boolean matches = exchange.getRequestURI().getRawPath().startsWith(failingPathPrefix);
+            if (matches && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 byte[] body = "{\"code\":\"Overloaded\",\"message\":\"injected failure\"}".getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("Content-Type", "application/json");
                 if (retryAfter != null) {

@@ -1,0 +1,66 @@
+package dev.convexpipeline.emulator;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code emulator}: runs the Convex emulator until interrupted (Ctrl-C or SIGTERM). */
+@Command(name = "emulator", mixinStandardHelpOptions = true,
+        description = "Run a local stand-in for a self-hosted Convex backend (HTTP API, sync, export/import).")
+public final class EmulatorCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "3210", description = "Port to listen on (0 = any free port). Default: ${DEFAULT-VALUE}")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind. Default: ${DEFAULT-VALUE}")
+    String host;
+
+    @Option(names = "--admin-key", defaultValue = "${env:CONVEX_ADMIN_KEY}",
+            description = "Admin key to accept (default: $CONVEX_ADMIN_KEY; generated and printed when absent)")
+    String adminKey;
+
+    @Option(names = "--instance-name", defaultValue = ConvexEmulator.DEFAULT_INSTANCE_NAME,
+            description = "Instance name (the part of admin keys before '|'). Default: ${DEFAULT-VALUE}")
+    String instanceName;
+
+    @Option(names = "--data-dir", description = "Keep data in this directory across restarts (default: in memory)")
+    Path dataDirectory;
+
+    @Option(names = "--demo-data", description = "Seed a few demo rows into an empty deployment")
+    boolean demoData;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        boolean generated = adminKey == null || adminKey.isBlank();
+        ConvexEmulator emulator = new ConvexEmulator(new ConvexEmulator.Config(host, port, instanceName,
+                generated ? List.of() : List.of(adminKey), Optional.ofNullable(dataDirectory), demoData));
+        CountDownLatch stopped = new CountDownLatch(1);
+        emulator.start();
+        // The JVM runs this on SIGTERM/SIGINT; stopping here closes sockets and flushes the journal.
+        Thread shutdownHook = new Thread(() -> {
+            emulator.stop();
+            stopped.countDown();
+        }, "convex-emulator-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        System.out.println("Convex emulator running at " + emulator.url());
+        if (generated) {
+            // Printed once so the operator can use it; it is never written to the logs.
+            System.out.println("Admin key (generated): " + emulator.adminKey());
+        } else {
+            System.out.println("Admin key: the one given with --admin-key / CONVEX_ADMIN_KEY");
+        }
+        System.out.println("Use: npx convex export --url " + emulator.url() + " --admin-key <key> --path snapshot.zip");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new EmulatorCommand()).execute(args));
+    }
+}

@@ -1,0 +1,146 @@
+package dev.convexpipeline.emulator.functions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.convexpipeline.convex.ConvexIds;
+import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.emulator.store.DatabaseReader;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The application's functions from docs/convex-contract.md, as a real deployment's {@code convex/}
+ * folder defines them. All are internal: the pipeline calls them with the admin key. Index lookups
+ * are table scans, which is fine at emulator scale.
+ */
+public final class ApplicationFunctions {
+    /** The application tables {@code ops:tableCounts} reports, in contract order. */
+    public static final List<String> TABLES = List.of("users", "entitlements", "stripe_events",
+            "stripe_reconcile_state", "auth_challenges", "admin_nonces", "evm_links", "evm_challenges");
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private ApplicationFunctions() {
+    }
+
+    public static void registerAll(FunctionRegistry registry) {
+        registry.internalQuery("users:list", (ctx, args) -> {
+            Args.allowOnly(args);
+            return array(oldestFirst(ctx.db(), "users", doc -> true));
+        });
+        registry.internalQuery("users:getByAuthSubject", (ctx, args) -> {
+            Args.allowOnly(args, "authSubject");
+            String subject = Args.requiredString(args, "authSubject");
+            return first(ctx.db(), "users", doc -> subject.equals(doc.path("authSubject").textValue()));
+        });
+        registry.internalQuery("users:getByStripeCustomerId", (ctx, args) -> {
+            Args.allowOnly(args, "stripeCustomerId");
+            String customer = Args.requiredString(args, "stripeCustomerId");
+            return first(ctx.db(), "users", doc -> customer.equals(doc.path("stripeCustomerId").textValue()));
+        });
+        registry.internalMutation("users:upsert", ApplicationFunctions::upsertUser);
+        registry.internalMutation("users:linkStripeCustomer", ApplicationFunctions::linkStripeCustomer);
+        registry.internalQuery("entitlements:listByUser", (ctx, args) -> {
+            Args.allowOnly(args, "userId");
+            String userId = Args.requiredString(args, "userId");
+            return array(oldestFirst(ctx.db(), "entitlements", doc -> userId.equals(doc.path("userId").textValue())));
+        });
+        registry.internalQuery("entitlements:getBySubscription", (ctx, args) -> {
+            Args.allowOnly(args, "stripeSubscriptionId");
+            String subscription = Args.requiredString(args, "stripeSubscriptionId");
+            return first(ctx.db(), "entitlements",
+                    doc -> subscription.equals(doc.path("stripeSubscriptionId").textValue()));
+        });
+        registry.internalQuery("ops:tableCounts", (ctx, args) -> {
+            Args.allowOnly(args);
+            ObjectNode counts = NODES.objectNode();
+            TABLES.forEach(table -> counts.set(table, ConvexValues.int64(ctx.db().query(table).size())));
+            return counts;
+        });
+    }
+
+    private static JsonNode upsertUser(FunctionContext ctx, ObjectNode args) {
+        Args.allowOnly(args, "authSubject", "publicKey", "email");
+        String subject = Args.requiredString(args, "authSubject");
+        boolean hasPublicKey = Args.hasOptionalNullableString(args, "publicKey");
+        boolean hasEmail = Args.hasOptionalNullableString(args, "email");
+        Optional<ObjectNode> existing = find(ctx.db(), "users", doc -> subject.equals(doc.path("authSubject").textValue()));
+        if (existing.isPresent()) {
+            ObjectNode changes = NODES.objectNode();
+            if (hasPublicKey) {
+                changes.set("publicKey", args.get("publicKey"));
+            }
+            if (hasEmail) {
+                changes.set("email", args.get("email"));
+            }
+            String id = existing.get().get("_id").textValue();
+            if (!changes.isEmpty()) {
+                ctx.db().patch(id, changes);
+            }
+            return TextNode.valueOf(id);
+        }
+        ObjectNode user = NODES.objectNode();
+        user.put("authSubject", subject);
+        user.set("publicKey", hasPublicKey ? args.get("publicKey") : NullNode.getInstance());
+        user.set("email", hasEmail ? args.get("email") : NullNode.getInstance());
+        user.set("stripeCustomerId", NullNode.getInstance());
+        return TextNode.valueOf(ctx.db().insert("users", user));
+    }
+
+    private static JsonNode linkStripeCustomer(FunctionContext ctx, ObjectNode args) {
+        Args.allowOnly(args, "userId", "stripeCustomerId");
+        String userId = Args.requiredString(args, "userId");
+        String customer = Args.requiredString(args, "stripeCustomerId");
+        ObjectNode user = isUsersId(ctx.db(), userId) ? ctx.db().get(userId) : null;
+        if (user == null) {
+            ObjectNode data = NODES.objectNode().put("code", "USER_NOT_FOUND").put("userId", userId);
+            throw new ConvexError(data);
+        }
+        Optional<ObjectNode> holder = find(ctx.db(), "users", doc ->
+                customer.equals(doc.path("stripeCustomerId").textValue()) && !userId.equals(doc.get("_id").textValue()));
+        if (holder.isPresent()) {
+            ObjectNode data = NODES.objectNode().put("code", "CUSTOMER_LINKED_ELSEWHERE")
+                    .put("userId", holder.get().get("_id").textValue());
+            throw new ConvexError(data);
+        }
+        ctx.db().patch(userId, NODES.objectNode().put("stripeCustomerId", customer));
+        return NullNode.getInstance();
+    }
+
+    /** An {@code Id<users>} validator: the string must be an ID of the users table. */
+    private static boolean isUsersId(DatabaseReader db, String id) {
+        if (!ConvexIds.isValid(id)) {
+            return false;
+        }
+        ObjectNode doc = db.get(id);
+        List<ObjectNode> users = db.query("users");
+        return doc != null && !users.isEmpty()
+                && ConvexIds.decode(users.get(0).get("_id").textValue()).tableNumber() == ConvexIds.decode(id).tableNumber();
+    }
+
+    private static List<ObjectNode> oldestFirst(DatabaseReader db, String table, Predicate<ObjectNode> filter) {
+        return db.query(table).stream().filter(filter)
+                .sorted(Comparator.comparingDouble(doc -> doc.path("_creationTime").doubleValue()))
+                .toList();
+    }
+
+    private static Optional<ObjectNode> find(DatabaseReader db, String table, Predicate<ObjectNode> filter) {
+        return oldestFirst(db, table, filter).stream().findFirst();
+    }
+
+    private static JsonNode first(DatabaseReader db, String table, Predicate<ObjectNode> filter) {
+        return find(db, table, filter).<JsonNode>map(doc -> doc).orElse(NullNode.getInstance());
+    }
+
+    private static ArrayNode array(List<ObjectNode> documents) {
+        ArrayNode out = NODES.arrayNode();
+        documents.forEach(out::add);
+        return out;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.convexpipeline.emulator.functions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+
+/** What a function call produced; both variants are HTTP 200 bodies (convex-api.md §1.4). */
+public sealed interface FunctionOutcome {
+    List<String> logLines();
+
+    record Success(JsonNode value, List<String> logLines) implements FunctionOutcome {
+    }
+
+    /** {@code errorData} is null unless a {@link ConvexError} was thrown. */
+    record Failure(String errorMessage, JsonNode errorData, List<String> logLines) implements FunctionOutcome {
+    }
+}

@@ -1,0 +1,481 @@
+package dev.convexpipeline.emulator.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.emulator.functions.FunctionKind;
+import dev.convexpipeline.emulator.functions.FunctionOutcome;
+import dev.convexpipeline.emulator.functions.FunctionPath;
+import dev.convexpipeline.emulator.functions.FunctionRunner;
+import dev.convexpipeline.emulator.functions.Identity;
+import dev.convexpipeline.emulator.snapshot.ExportService;
+import dev.convexpipeline.emulator.snapshot.ImportFormat;
+import dev.convexpipeline.emulator.snapshot.ImportMode;
+import dev.convexpipeline.emulator.snapshot.ImportService;
+import dev.convexpipeline.emulator.store.DatabaseSnapshot;
+import dev.convexpipeline.emulator.store.DocumentStore;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The HTTP routes of a self-hosted backend that the emulator serves (convex-api.md §1–§4, §7).
+ * Every handler that touches the store runs on a worker thread, never on the event loop. Each
+ * handler checks things in the backend's order: header format, body, function path, key, execution.
+ */
+public final class EmulatorRoutes {
+    private static final Logger LOG = LoggerFactory.getLogger(EmulatorRoutes.class);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final long MAX_JSON_BODY_BYTES = 64L * 1024 * 1024;
+    static final String VERSION = "unknown";
+
+    private final Vertx vertx;
+    private final DocumentStore store;
+    private final FunctionRunner runner;
+    private final AdminKeys adminKeys;
+    private final ExportService exports;
+    private final ImportService imports;
+    private final ListSnapshotHandler listSnapshot;
+    private final SyncSocketHandler syncSockets;
+
+    public EmulatorRoutes(Vertx vertx, DocumentStore store, FunctionRunner runner, AdminKeys adminKeys,
+                          ExportService exports, ImportService imports) {
+        this.vertx = vertx;
+        this.store = store;
+        this.runner = runner;
+        this.adminKeys = adminKeys;
+        this.exports = exports;
+        this.imports = imports;
+        this.listSnapshot = new ListSnapshotHandler(store);
+        this.syncSockets = new SyncSocketHandler(vertx, store, runner, adminKeys);
+    }
+
+    public SyncSocketHandler syncSockets() {
+        return syncSockets;
+    }
+
+    public Router router() {
+        Router router = Router.router(vertx);
+        BodyHandler json = BodyHandler.create(false).setBodyLimit(MAX_JSON_BODY_BYTES);
+
+        router.get("/version").handler(ctx -> text(ctx, VERSION));
+        router.get("/instance_version").handler(ctx -> text(ctx, VERSION));
+        router.get("/instance_name").handler(ctx -> text(ctx, adminKeys.instanceName()));
+        router.get("/").handler(ctx -> text(ctx, "This Convex deployment is running. See https://docs.convex.dev/."));
+        router.post("/echo").handler(json).handler(ctx -> {
+            String contentType = ctx.request().getHeader("Content-Type");
+            if (contentType != null) {
+                ctx.response().putHeader("Content-Type", contentType);
+            }
+            ctx.response().end(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer());
+        });
+
+        router.route("/api/:clientVersion/sync").handler(syncSockets::upgrade);
+        router.route("/api/sync").handler(syncSockets::upgrade);
+
+        blocking(router.post("/api/query").handler(json), ctx -> callFunction(ctx, FunctionKind.QUERY));
+        blocking(router.post("/api/mutation").handler(json), ctx -> callFunction(ctx, FunctionKind.MUTATION));
+        blocking(router.post("/api/action").handler(json), ctx -> callFunction(ctx, FunctionKind.ACTION));
+        blocking(router.postWithRegex("/api/run/(?<identifier>.+)").handler(json), this::runByIdentifier);
+        blocking(router.post("/api/function").handler(json), this::callAnyFunction);
+        blocking(router.post("/api/query_batch").handler(json), this::queryBatch);
+        blocking(router.post("/api/query_ts").handler(json), this::queryTimestamp);
+        blocking(router.post("/api/query_at_ts").handler(json), this::queryAtTimestamp);
+        blocking(router.get("/api/check_admin_key"), this::checkAdminKey);
+
+        blocking(router.post("/api/export/request/zip").handler(json), this::requestExport);
+        router.get("/api/export/zip/:id").handler(this::downloadExport);
+
+        blocking(router.post("/api/import/start_upload").handler(json), this::startUpload);
+        router.post("/api/import/upload_part").handler(this::uploadPart);
+        blocking(router.post("/api/import/finish_upload").handler(json), this::finishUpload);
+        blocking(router.post("/api/perform_import").handler(json), this::performImport);
+        blocking(router.post("/api/cancel_import").handler(json), this::cancelImport);
+        router.post("/api/import").handler(this::legacyImport);
+
+        blocking(router.get("/api/list_snapshot"), ctx -> listSnapshot.handle(ctx, requireAdmin(ctx), false));
+        blocking(router.post("/api/list_snapshot").handler(json), ctx -> listSnapshot.handle(ctx, requireAdmin(ctx), true));
+
+        // axum answers unmatched routes and wrong methods with an empty body, not an HTML page.
+        router.errorHandler(404, ctx -> ctx.response().setStatusCode(404).end());
+        router.errorHandler(405, ctx -> ctx.response().setStatusCode(405).end());
+        router.errorHandler(413, ctx -> error(ctx, new ApiException(413, "PayloadTooLarge", "Request body is too large")));
+        router.errorHandler(500, ctx -> {
+            if (ctx.failure() instanceof ApiException api) {
+                error(ctx, api);
+                return;
+            }
+            LOG.error("Unhandled error on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+            error(ctx, new ApiException(500, "InternalServerError", "Your request couldn't be completed. Try again later."));
+        });
+        return router;
+    }
+
+    // ---- function calls ----------------------------------------------------------------------------
+
+    private void callFunction(RoutingContext ctx, FunctionKind kind) {
+        AdminKeys.Credentials credentials = credentials(ctx);
+        String defaultFormat = ClientVersions.defaultFormat(ctx.request().getHeader("Convex-Client"));
+        ObjectNode body = JsonBodies.object(ctx);
+        String path = JsonBodies.requiredString(body, "path");
+        JsonNode args = JsonBodies.required(body, "args");
+        String format = JsonBodies.optionalString(body, "format");
+        FunctionPath functionPath = parsePath(path);
+        Identity identity = adminKeys.authenticate(credentials);
+        FunctionOutcome outcome = runner.call(new FunctionRunner.Call(functionPath, kind,
+                FunctionRunner.Route.PUBLIC_API, identity, args, null));
+        sendOutcome(ctx, outcome, format != null ? format : defaultFormat);
+    }
+
+    private void runByIdentifier(RoutingContext ctx) {
+        AdminKeys.Credentials credentials = credentials(ctx);
+        ClientVersions.defaultFormat(ctx.request().getHeader("Convex-Client"));
+        ObjectNode body = JsonBodies.object(ctx);
+        JsonNode args = JsonBodies.required(body, "args");
+        String format = JsonBodies.optionalString(body, "format");
+        String[] segments = ctx.pathParam("identifier").split("/");
+        List<String> parts = new ArrayList<>();
+        for (String segment : segments) {
+            if (!segment.isEmpty()) {
+                parts.add(URLDecoder.decode(segment, StandardCharsets.UTF_8));
+            }
+        }
+        if (parts.size() < 2) {
+            throw ApiException.badRequest("MissingIdentifier",
+                    "Path or function name not provided in path, e.g. /api/run/messages/list");
+        }
+        String path = String.join("/", parts.subList(0, parts.size() - 1)) + ":" + parts.get(parts.size() - 1);
+        FunctionPath functionPath = parsePath(path);
+        Identity identity = adminKeys.authenticate(credentials);
+        FunctionOutcome outcome = runner.call(new FunctionRunner.Call(functionPath, null,
+                FunctionRunner.Route.ANY_FUNCTION, identity, args, null));
+        sendOutcome(ctx, outcome, format != null ? format : "json");
+    }
+
+    private void callAnyFunction(RoutingContext ctx) {
+        AdminKeys.Credentials credentials = credentials(ctx);
+        String defaultFormat = ClientVersions.defaultFormat(ctx.request().getHeader("Convex-Client"));
+        ObjectNode body = JsonBodies.object(ctx);
+        String path = JsonBodies.requiredString(body, "path");
+        JsonNode args = JsonBodies.required(body, "args");
+        String format = JsonBodies.optionalString(body, "format");
+        FunctionPath functionPath = parsePath(path);
+        Identity identity = adminKeys.authenticate(credentials);
+        AdminKeys.requireAdmin(identity);
+        FunctionOutcome outcome = runner.call(new FunctionRunner.Call(functionPath, null,
+                FunctionRunner.Route.ANY_FUNCTION, identity, args, null));
+        sendOutcome(ctx, outcome, format != null ? format : defaultFormat);
+    }
+
+    private void queryBatch(RoutingContext ctx) {
+        AdminKeys.Credentials credentials = credentials(ctx);
+        String defaultFormat = ClientVersions.defaultFormat(ctx.request().getHeader("Convex-Client"));
+        ObjectNode body = JsonBodies.object(ctx);
+        JsonNode queries = JsonBodies.required(body, "queries");
+        if (!queries.isArray()) {
+            throw JsonBodies.deserializeError("invalid type: map, expected a sequence", ConvexValues.write(body));
+        }
+        List<FunctionPath> paths = new ArrayList<>();
+        for (JsonNode query : queries) {
+            if (!query.isObject()) {
+                throw JsonBodies.deserializeError("invalid type, expected struct UdfPostRequest", ConvexValues.write(body));
+            }
+            paths.add(parsePath(JsonBodies.requiredString((ObjectNode) query, "path")));
+            JsonBodies.required((ObjectNode) query, "args");
+        }
+        Identity identity = adminKeys.authenticate(credentials);
+        DatabaseSnapshot snapshot = store.latest();
+        ArrayNode results = NODES.arrayNode();
+        for (int i = 0; i < paths.size(); i++) {
+            ObjectNode query = (ObjectNode) queries.get(i);
+            FunctionOutcome outcome = runner.call(new FunctionRunner.Call(paths.get(i), FunctionKind.QUERY,
+                    FunctionRunner.Route.PUBLIC_API, identity, query.get("args"), snapshot));
+            String format = JsonBodies.optionalString(query, "format");
+            results.add(outcomeBody(outcome, format != null ? format : defaultFormat));
+        }
+        ObjectNode response = NODES.objectNode();
+        response.set("results", results);
+        json(ctx, 200, response);
+    }
+
+    private void queryTimestamp(RoutingContext ctx) {
+        AdminKeys.Credentials credentials = credentials(ctx);
+        adminKeys.authenticate(credentials);
+        json(ctx, 200, NODES.objectNode().put("ts", encodeTimestamp(store.latest().timestamp())));
+    }
+
+    private void queryAtTimestamp(RoutingContext ctx) {
+        AdminKeys.Credentials credentials = credentials(ctx);
+        String defaultFormat = ClientVersions.defaultFormat(ctx.request().getHeader("Convex-Client"));
+        ObjectNode body = JsonBodies.object(ctx);
+        String path = JsonBodies.requiredString(body, "path");
+        JsonNode args = JsonBodies.required(body, "args");
+        String ts = JsonBodies.requiredString(body, "ts");
+        String format = JsonBodies.optionalString(body, "format");
+        long timestamp = decodeTimestamp(ts);
+        FunctionPath functionPath = parsePath(path);
+        Identity identity = adminKeys.authenticate(credentials);
+        DatabaseSnapshot snapshot = store.at(timestamp).orElseThrow(() -> new ApiException(503, "OutOfRetention",
+                "Timestamp " + timestamp + " is outside the emulator's retained snapshots; call /api/query_ts again"));
+        FunctionOutcome outcome = runner.call(new FunctionRunner.Call(functionPath, FunctionKind.QUERY,
+                FunctionRunner.Route.PUBLIC_API, identity, args, snapshot));
+        sendOutcome(ctx, outcome, format != null ? format : defaultFormat);
+    }
+
+    private void checkAdminKey(RoutingContext ctx) {
+        requireAdmin(ctx);
+        ObjectNode response = NODES.objectNode().put("success", true);
+        ArrayNode ops = response.putArray("allowedOps");
+        for (String op : List.of("CreateBackups", "DeleteBackups", "DownloadBackups", "ImportBackups", "ViewBackups",
+                "ViewData", "WriteData", "RunInternalQueries", "RunInternalMutations", "RunInternalActions",
+                "ViewLogs", "ViewMetrics", "WriteEnvironmentVariables", "ViewEnvironmentVariables")) {
+            ops.add(op);
+        }
+        response.put("isReadOnly", false);
+        json(ctx, 200, response);
+    }
+
+    // ---- export ----------------------------------------------------------------------------------------
+
+    private void requestExport(RoutingContext ctx) {
+        requireAdmin(ctx);
+        boolean includeStorage = "true".equals(ctx.request().getParam("includeStorage"));
+        exports.requestExport(includeStorage);
+        ctx.response().setStatusCode(200).end();
+    }
+
+    private void downloadExport(RoutingContext ctx) {
+        vertx.<ExportService.Download>executeBlocking(() -> {
+            requireAdmin(ctx);
+            return exports.download(ctx.pathParam("id"));
+        }, false).onSuccess(download -> {
+            ctx.response()
+                    .putHeader("Content-Type", "application/zip")
+                    .putHeader("Content-Disposition", "attachment; filename=snapshot_"
+                            + adminKeys.instanceName() + "_" + download.startTs() + ".zip")
+                    .putHeader("Cache-Control", "private, max-age=2592000")
+                    .sendFile(download.file().toString());
+        }).onFailure(failure -> fail(ctx, failure));
+    }
+
+    // ---- import -----------------------------------------------------------------------------------------
+
+    private void startUpload(RoutingContext ctx) {
+        requireAdmin(ctx);
+        json(ctx, 200, NODES.objectNode().put("uploadToken", imports.startUpload()));
+    }
+
+    /** Streams the part straight to disk: import files can be far larger than memory. */
+    private void uploadPart(RoutingContext ctx) {
+        ctx.request().pause();
+        vertx.executeBlocking(() -> {
+            requireAdmin(ctx);
+            return imports.partFile(ctx.request().getParam("uploadToken"), ctx.request().getParam("partNumber"));
+        }, false).compose(part -> vertx.fileSystem()
+                        .open(part.toString(), new OpenOptions().setWrite(true).setCreate(true).setTruncateExisting(true))
+                        .compose(file -> ctx.request().pipeTo(file))
+                        .map(done -> part))
+                .onSuccess(part -> json(ctx, 200, NODES.textNode(ImportService.partToken(
+                        ctx.request().getParam("uploadToken"), part))))
+                .onFailure(failure -> fail(ctx, failure));
+    }
+
+    private void finishUpload(RoutingContext ctx) {
+        requireAdmin(ctx);
+        ObjectNode body = JsonBodies.object(ctx);
+        JsonNode importArgs = JsonBodies.required(body, "import");
+        String uploadToken = JsonBodies.requiredString(body, "uploadToken");
+        JsonNode partTokens = JsonBodies.required(body, "partTokens");
+        if (!importArgs.isObject() || !partTokens.isArray()) {
+            throw JsonBodies.deserializeError("invalid type, expected struct FinishUploadArgs", ConvexValues.write(body));
+        }
+        ImportService.ImportRequest request = importRequest(
+                JsonBodies.optionalString((ObjectNode) importArgs, "format"),
+                JsonBodies.optionalString((ObjectNode) importArgs, "mode"),
+                JsonBodies.optionalString((ObjectNode) importArgs, "tableName"), true, ConvexValues.write(body));
+        List<String> tokens = new ArrayList<>();
+        partTokens.forEach(token -> tokens.add(token.asText()));
+        String importId = imports.finishUpload(request, uploadToken, tokens);
+        json(ctx, 200, NODES.objectNode().put("importId", importId));
+    }
+
+    private void performImport(RoutingContext ctx) {
+        requireAdmin(ctx);
+        ObjectNode body = JsonBodies.object(ctx);
+        imports.performImport(JsonBodies.requiredString(body, "importId"));
+        ctx.response().setStatusCode(200).end();
+    }
+
+    private void cancelImport(RoutingContext ctx) {
+        requireAdmin(ctx);
+        ObjectNode body = JsonBodies.object(ctx);
+        imports.cancelImport(JsonBodies.requiredString(body, "importId"));
+        ctx.response().setStatusCode(200).end();
+    }
+
+    /** {@code POST /api/import?format=&tableName=&mode=}: the body is the file; answers once the import finished. */
+    private void legacyImport(RoutingContext ctx) {
+        ctx.request().pause();
+        vertx.executeBlocking(() -> {
+            requireAdmin(ctx);
+            ImportService.ImportRequest request = importRequest(ctx.request().getParam("format"),
+                    ctx.request().getParam("mode"), ctx.request().getParam("tableName"), false, "");
+            return new Object[]{request, imports.newLegacyUploadFile()};
+        }, false).compose(prepared -> {
+            Path file = (Path) prepared[1];
+            return vertx.fileSystem().open(file.toString(), new OpenOptions().setWrite(true).setCreate(true))
+                    .compose(asyncFile -> ctx.request().pipeTo(asyncFile))
+                    .compose(done -> vertx.executeBlocking(() -> imports.importNow(
+                            (ImportService.ImportRequest) prepared[0], file), false));
+        }).onSuccess(written -> json(ctx, 200, NODES.objectNode().put("numWritten", written)))
+                .onFailure(failure -> fail(ctx, failure));
+    }
+
+    private static ImportService.ImportRequest importRequest(String format, String mode, String tableName,
+                                                             boolean jsonBody, String body) {
+        String where = jsonBody ? "Failed to deserialize the JSON body into the target type: import: " : "Failed to deserialize query string: ";
+        if (format == null) {
+            throw badArgs(jsonBody, where + "missing field `format`");
+        }
+        ImportFormat importFormat = ImportFormat.fromApiName(format).orElseThrow(() -> badArgs(jsonBody, where
+                + "unknown variant `" + format + "`, expected one of `csv`, `jsonLines`, `jsonArray`, `zip`"));
+        ImportMode importMode = mode == null ? ImportMode.REQUIRE_EMPTY : ImportMode.fromApiName(mode).orElseThrow(() ->
+                badArgs(jsonBody, where + "unknown variant `" + mode
+                        + "`, expected one of `requireEmpty`, `append`, `replace`, `replaceAll`"));
+        return new ImportService.ImportRequest(importFormat, importMode, tableName);
+    }
+
+    private static ApiException badArgs(boolean jsonBody, String message) {
+        return ApiException.badRequest(jsonBody ? "BadJsonBody" : "BadQueryArgs", message);
+    }
+
+    // ---- shared helpers -----------------------------------------------------------------------------------
+
+    private AdminKeys.Credentials credentials(RoutingContext ctx) {
+        return AdminKeys.extract(ctx.request().getHeader("Authorization"), ctx.request().getParam("adminKey"));
+    }
+
+    /** Admin routes check the key before anything in the body (ExtractIdentity + require_operation). */
+    private Identity requireAdmin(RoutingContext ctx) {
+        Identity identity = adminKeys.authenticate(credentials(ctx));
+        AdminKeys.requireAdmin(identity);
+        return identity;
+    }
+
+    private static FunctionPath parsePath(String path) {
+        try {
+            return FunctionPath.parse(path);
+        } catch (FunctionPath.InvalidFunctionPathException e) {
+            throw ApiException.badRequest("BadConvexFunctionIdentifier",
+                    path + " is not a valid path to a Convex function. " + e.getMessage());
+        }
+    }
+
+    private static void sendOutcome(RoutingContext ctx, FunctionOutcome outcome, String format) {
+        json(ctx, 200, outcomeBody(outcome, format));
+    }
+
+    /** The format is checked only now, after execution, as the backend does (§1.3). */
+    static ObjectNode outcomeBody(FunctionOutcome outcome, String format) {
+        try {
+            ConvexValues.toFormat(NODES.nullNode(), format);
+        } catch (ConvexValues.InvalidValueException e) {
+            throw ApiException.badRequest("BadFormat", e.getMessage());
+        }
+        ObjectNode body = NODES.objectNode();
+        if (outcome instanceof FunctionOutcome.Success success) {
+            body.put("status", "success");
+            body.set("value", ConvexValues.toFormat(success.value(), format));
+        } else {
+            FunctionOutcome.Failure failure = (FunctionOutcome.Failure) outcome;
+            body.put("status", "error");
+            body.put("errorMessage", failure.errorMessage());
+            if (failure.errorData() != null) {
+                body.set("errorData", ConvexValues.toFormat(failure.errorData(), format));
+            }
+        }
+        if (!outcome.logLines().isEmpty()) {
+            ArrayNode lines = body.putArray("logLines");
+            outcome.logLines().forEach(lines::add);
+        }
+        return body;
+    }
+
+    static String encodeTimestamp(long timestamp) {
+        return Base64.getEncoder().encodeToString(
+                ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(timestamp).array());
+    }
+
+    private static long decodeTimestamp(String encoded) {
+        try {
+            byte[] raw = Base64.getDecoder().decode(encoded);
+            if (raw.length != 8) {
+                throw new IllegalArgumentException("expected 8 bytes, got " + raw.length);
+            }
+            return ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badJsonBody("Failed to deserialize the JSON body into the target type: ts: " + e.getMessage());
+        }
+    }
+
+    private void blocking(Route route, Handler<RoutingContext> handler) {
+        route.blockingHandler(ctx -> {
+            try {
+                handler.handle(ctx);
+            } catch (RuntimeException e) {
+                fail(ctx, e);
+            }
+        }, false);
+    }
+
+    private static void fail(RoutingContext ctx, Throwable failure) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        if (failure instanceof ApiException api) {
+            error(ctx, api);
+            return;
+        }
+        LOG.error("Request {} {} failed", ctx.request().method(), ctx.request().path(), failure);
+        error(ctx, new ApiException(500, "InternalServerError", "Your request couldn't be completed. Try again later."));
+    }
+
+    static void error(RoutingContext ctx, ApiException error) {
+        json(ctx, error.status(), NODES.objectNode().put("code", error.code()).put("message", error.getMessage()));
+    }
+
+    static void json(RoutingContext ctx, int status, JsonNode body) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(ConvexValues.write(body));
+    }
+
+    private static void text(RoutingContext ctx, String body) {
+        ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(body);
+    }
+
+    static boolean isMethod(RoutingContext ctx, HttpMethod method) {
+        return ctx.request().method().equals(method);
+    }
+}

@@ -1,0 +1,456 @@
+package dev.convexpipeline.emulator.snapshot;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.convexpipeline.convex.ConvexIds;
+import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.emulator.functions.SystemFunctions;
+import dev.convexpipeline.emulator.http.ApiException;
+import dev.convexpipeline.emulator.store.DatabaseSnapshot;
+import dev.convexpipeline.emulator.store.DocumentStore;
+import dev.convexpipeline.emulator.store.StoredTable;
+import dev.convexpipeline.emulator.store.TableNames;
+import dev.convexpipeline.emulator.store.Transaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.regex.Pattern;
+
+/**
+ * Snapshot imports (convex-api.md §3): multipart upload to disk, then a {@code _snapshot_imports}
+ * row driven uploaded → waiting_for_confirmation → in_progress → completed/failed. The data is
+ * applied in a single commit, so readers see all of it or none of it.
+ */
+public final class ImportService {
+    private static final Logger LOG = LoggerFactory.getLogger(ImportService.class);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final Pattern UPLOAD_TOKEN = Pattern.compile("[0-9a-f-]{36}");
+
+    private final DocumentStore store;
+    private final Path uploadDirectory;
+    private final ExecutorService worker;
+
+    public ImportService(DocumentStore store, Path uploadDirectory, ExecutorService worker) {
+        this.store = store;
+        this.uploadDirectory = uploadDirectory;
+        this.worker = worker;
+    }
+
+    /** What {@code finish_upload} (or the legacy route) asked for. */
+    public record ImportRequest(ImportFormat format, ImportMode mode, String tableName) {
+    }
+
+    // ---- upload ----------------------------------------------------------------------------
+
+    public String startUpload() {
+        String token = UUID.randomUUID().toString();
+        try {
+            Files.createDirectories(uploadDirectory.resolve(token));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not create the upload directory under " + uploadDirectory, e);
+        }
+        return token;
+    }
+
+    /** Where part {@code partNumber} of an upload is stored; 400 for an unknown token or bad number. */
+    public Path partFile(String uploadToken, String partNumber) {
+        Path directory = uploadDirectory(uploadToken);
+        int number;
+        try {
+            number = Integer.parseInt(partNumber);
+        } catch (NumberFormatException | NullPointerException e) {
+            throw ApiException.badRequest("BadQueryArgs",
+                    "Failed to deserialize query string: partNumber: invalid digit found in string");
+        }
+        if (number < 0 || number > 65535) {
+            throw ApiException.badRequest("BadQueryArgs",
+                    "Failed to deserialize query string: partNumber: number too large to fit in target type");
+        }
+        return directory.resolve("part-" + number);
+    }
+
+    /** The token the client hands back in {@code finish_upload} for this part. */
+    public static String partToken(String uploadToken, Path partFile) {
+        return uploadToken + "/" + partFile.getFileName();
+    }
+
+    /** Validates the request, joins the parts and records an {@code uploaded} import; returns its id. */
+    public String finishUpload(ImportRequest request, String uploadToken, List<String> partTokens) {
+        validate(request);
+        Path directory = uploadDirectory(uploadToken);
+        Path combined = uploadDirectory.resolve(uploadToken + ".upload");
+        try (OutputStream out = Files.newOutputStream(combined)) {
+            for (String partToken : partTokens) {
+                String prefix = uploadToken + "/";
+                if (!partToken.startsWith(prefix) || partToken.substring(prefix.length()).contains("/")) {
+                    throw ApiException.badRequest("InvalidPartToken", "Part token " + partToken
+                            + " does not belong to upload " + uploadToken);
+                }
+                Path part = directory.resolve(partToken.substring(prefix.length()));
+                if (!Files.exists(part)) {
+                    throw ApiException.badRequest("InvalidPartToken", "Part " + partToken + " was never uploaded");
+                }
+                Files.copy(part, out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not assemble upload " + uploadToken + " in " + uploadDirectory, e);
+        }
+        String importId = createImport(request, combined);
+        worker.execute(() -> analyze(importId));
+        return importId;
+    }
+
+    /** Writes a whole file for the legacy single-request import. */
+    public Path newLegacyUploadFile() {
+        return uploadDirectory.resolve(startUpload() + ".upload");
+    }
+
+    // ---- state machine -----------------------------------------------------------------------
+
+    /** Moves a waiting import to in_progress and applies it in the background; otherwise a no-op. */
+    public void performImport(String importId) {
+        boolean started = store.write(tx -> {
+            ObjectNode doc = findImport(tx.get(importId), importId, tx.table(SystemFunctions.SNAPSHOT_IMPORTS_TABLE));
+            if (!"waiting_for_confirmation".equals(doc.path("state").path("state").asText())) {
+                return false;
+            }
+            replaceState(tx, importId, inProgress("Importing"));
+            return true;
+        }).result();
+        if (started) {
+            worker.execute(() -> apply(importId));
+        }
+    }
+
+    public void cancelImport(String importId) {
+        store.write(tx -> {
+            ObjectNode doc = findImport(tx.get(importId), importId, tx.table(SystemFunctions.SNAPSHOT_IMPORTS_TABLE));
+            String state = doc.path("state").path("state").asText();
+            if (state.equals("completed") || state.equals("failed")) {
+                throw ApiException.badRequest("CannotCancelImport", "Cannot cancel an import in state " + state);
+            }
+            replaceState(tx, importId, failed("Import canceled"));
+            return null;
+        });
+    }
+
+    /** The legacy {@code /api/import}: runs the whole state machine now, auto-confirming. */
+    public long importNow(ImportRequest request, Path file) {
+        validate(request);
+        String importId = createImport(request, file);
+        analyze(importId);
+        performImportSynchronously(importId);
+        ObjectNode state = (ObjectNode) store.latest().get(importId).orElseThrow().get("state");
+        if (!"completed".equals(state.path("state").asText())) {
+            throw ApiException.badRequest("ImportFailed", state.path("error_message").asText());
+        }
+        return state.get("num_rows_written").longValue();
+    }
+
+    private void performImportSynchronously(String importId) {
+        boolean waiting = store.write(tx -> {
+            ObjectNode doc = tx.get(importId);
+            if (!"waiting_for_confirmation".equals(doc.path("state").path("state").asText())) {
+                return false;
+            }
+            replaceState(tx, importId, inProgress("Importing"));
+            return true;
+        }).result();
+        if (waiting) {
+            apply(importId);
+        }
+    }
+
+    private String createImport(ImportRequest request, Path file) {
+        return store.write(tx -> {
+            ObjectNode doc = NODES.objectNode();
+            doc.set("state", NODES.objectNode().put("state", "uploaded"));
+            ObjectNode format = NODES.objectNode().put("format", request.format().storedName());
+            if (request.tableName() != null) {
+                format.put("table", request.tableName());
+            }
+            doc.set("format", format);
+            doc.put("mode", request.mode().storedName());
+            doc.putNull("component_path");
+            doc.put("object_key", file.toString());
+            doc.putNull("member_id");
+            doc.putNull("checkpoints");
+            doc.set("requestor", NODES.objectNode().put("type", "snapshotImport"));
+            return tx.insert(SystemFunctions.SNAPSHOT_IMPORTS_TABLE, doc);
+        }).result();
+    }
+
+    /** uploaded → waiting_for_confirmation (with the change summary) or failed. */
+    private void analyze(String importId) {
+        try {
+            ImportPlan plan = plan(importId);
+            Map<String, Long> counts = new TreeMap<>();
+            ImportFileReader.read(plan.request.format(), plan.request.tableName(), plan.file, new ImportFileReader.Visitor() {
+                @Override
+                public void beginTable(String table) {
+                    counts.putIfAbsent(table, 0L);
+                }
+
+                @Override
+                public void document(String table, ObjectNode document) {
+                    counts.merge(table, 1L, Long::sum);
+                }
+            });
+            DatabaseSnapshot snapshot = store.latest();
+            if (plan.request.mode() == ImportMode.REPLACE_ALL) {
+                snapshot.userTablesByNumber().forEach(table -> counts.putIfAbsent(table.name(), 0L));
+            }
+            List<ImportSummary.TableChange> changes = new ArrayList<>();
+            boolean deletes = false;
+            for (Map.Entry<String, Long> entry : counts.entrySet()) {
+                long existing = snapshot.table(entry.getKey()).map(t -> (long) t.size()).orElse(0L);
+                long deleted = switch (plan.request.mode()) {
+                    case REPLACE, REPLACE_ALL -> existing;
+                    case APPEND -> 0;
+                    case REQUIRE_EMPTY -> {
+                        if (existing > 0) {
+                            throw new ImportFailure("Table " + entry.getKey()
+                                    + " already exists. Please choose a new table name or use replace/append modes.");
+                        }
+                        yield 0;
+                    }
+                };
+                deletes |= deleted > 0;
+                changes.add(new ImportSummary.TableChange(entry.getKey(), entry.getValue(), deleted, existing));
+            }
+            ObjectNode state = NODES.objectNode().put("state", "waiting_for_confirmation")
+                    .put("message_to_confirm", ImportSummary.render(changes))
+                    .put("require_manual_confirmation", deletes);
+            setState(importId, state);
+        } catch (ImportFailure e) {
+            setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Import {} could not be parsed: {}", importId, e.toString());
+            setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
+        }
+    }
+
+    /** in_progress → completed (one commit for all documents) or failed (nothing written). */
+    private void apply(String importId) {
+        try {
+            ImportPlan plan = plan(importId);
+            long written = store.write(tx -> {
+                TableWriter writer = new TableWriter(tx, plan.request.mode());
+                try {
+                    ImportFileReader.read(plan.request.format(), plan.request.tableName(), plan.file, writer);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                writer.finish();
+                ObjectNode completed = NODES.objectNode().put("state", "completed");
+                completed.set("timestamp", ConvexValues.int64(ExportService.nowNanos()));
+                completed.set("num_rows_written", ConvexValues.int64(writer.written));
+                replaceState(tx, importId, completed);
+                return writer.written;
+            }).result();
+            LOG.info("Import {} wrote {} documents", importId, written);
+        } catch (ImportFailure e) {
+            setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.warn("Import {} failed: {}", importId, e.toString());
+            setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
+        }
+    }
+
+    /**
+     * Creates destination tables as their first document (or end of table) arrives, and inserts
+     * documents keeping {@code _id}/{@code _creationTime}. Table numbers come from the ZIP's
+     * {@code _tables}, else from the first {@code _id}, else the next free number.
+     */
+    private static final class TableWriter implements ImportFileReader.Visitor {
+        private final Transaction tx;
+        private final ImportMode mode;
+        private final Map<String, Integer> numbersFromZip = new HashMap<>();
+        private final Map<String, Boolean> prepared = new LinkedHashMap<>();
+        private final Set<String> seenIds = new HashSet<>();
+        private long written;
+
+        TableWriter(Transaction tx, ImportMode mode) {
+            this.tx = tx;
+            this.mode = mode;
+        }
+
+        @Override
+        public void tableNumber(String table, int number) {
+            numbersFromZip.put(table, number);
+        }
+
+        @Override
+        public void beginTable(String table) {
+            prepared.putIfAbsent(table, false);
+        }
+
+        @Override
+        public void document(String table, ObjectNode document) {
+            if (!prepared.getOrDefault(table, false)) {
+                prepare(table, document);
+            }
+            JsonNode id = document.get(Transaction.ID_FIELD);
+            if (id != null) {
+                checkId(table, id);
+            }
+            tx.insertPreservingSystemFields(table, document);
+            written++;
+        }
+
+        void finish() {
+            new ArrayList<>(prepared.keySet()).forEach(table -> {
+                if (!prepared.get(table)) {
+                    prepare(table, null);
+                }
+            });
+            if (mode == ImportMode.REPLACE_ALL) {
+                for (StoredTable table : new ArrayList<>(tx.tables().values())) {
+                    if (!table.isSystem() && !prepared.containsKey(table.name())) {
+                        tx.dropTable(table.name());
+                    }
+                }
+            }
+        }
+
+        private void prepare(String table, ObjectNode firstDocument) {
+            prepared.put(table, true);
+            Optional<StoredTable> existing = tx.table(table);
+            if (existing.isPresent() && !mode.replacesTables()) {
+                if (mode == ImportMode.REQUIRE_EMPTY && existing.get().size() > 0) {
+                    throw new ImportFailure("Table " + table
+                            + " already exists. Please choose a new table name or use replace/append modes.");
+                }
+                return;
+            }
+            Integer existingNumber = existing.map(StoredTable::number).orElse(null);
+            if (existing.isPresent()) {
+                tx.dropTable(table);
+            }
+            Integer wanted = numbersFromZip.get(table);
+            if (wanted == null && firstDocument != null && firstDocument.path(Transaction.ID_FIELD).isTextual()
+                    && ConvexIds.isValid(firstDocument.get(Transaction.ID_FIELD).textValue())) {
+                wanted = ConvexIds.decode(firstDocument.get(Transaction.ID_FIELD).textValue()).tableNumber();
+            }
+            int number;
+            if (wanted != null && wanted >= 10001 && !tx.isNumberTaken(wanted)) {
+                number = wanted;
+            } else if (existingNumber != null) {
+                number = existingNumber;
+            } else {
+                number = tx.nextFreeTableNumber(table);
+            }
+            tx.createTable(table, number);
+        }
+
+        private void checkId(String table, JsonNode id) {
+            String text = id.isTextual() ? id.textValue() : ConvexValues.write(id);
+            if (!id.isTextual() || !ConvexIds.isValid(text)) {
+                throw new ImportFailure("InvalidId", "_id " + text + " cannot be imported into '" + table
+                        + "' because its IDs have a different format");
+            }
+            int number = tx.table(table).orElseThrow().number();
+            if (ConvexIds.decode(text).tableNumber() != number) {
+                throw new ImportFailure("ImportConflict", "_id " + text + " cannot be imported into '" + table
+                        + "' because it came from a different deployment and conflict with preexisting tables in this "
+                        + "deployment. Try deleting preexisting tables or importing into an empty\n"
+                        + "                         deployment.");
+            }
+            String internal = HexFormat.of().formatHex(ConvexIds.decode(text).internalId());
+            if (!seenIds.add(text) || tx.table(table).orElseThrow().documents().containsKey(internal)) {
+                throw new ImportFailure("DuplicateId", "Objects in table \"" + table + "\" have duplicate _id field "
+                        + text);
+            }
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private record ImportPlan(ImportRequest request, Path file) {
+    }
+
+    private ImportPlan plan(String importId) {
+        ObjectNode doc = store.latest().get(importId).orElseThrow();
+        JsonNode format = doc.get("format");
+        ImportFormat importFormat = java.util.Arrays.stream(ImportFormat.values())
+                .filter(f -> f.storedName().equals(format.path("format").asText())).findFirst().orElseThrow();
+        String table = format.has("table") ? format.get("table").asText() : null;
+        ImportMode mode = ImportMode.fromStoredName(doc.path("mode").asText()).orElseThrow();
+        return new ImportPlan(new ImportRequest(importFormat, mode, table), Path.of(doc.get("object_key").asText()));
+    }
+
+    private static void validate(ImportRequest request) {
+        if (request.format() == ImportFormat.ZIP) {
+            if (request.tableName() != null) {
+                throw ApiException.badRequest("InvalidName", "ZIP import cannot have table name");
+            }
+            return;
+        }
+        if (request.tableName() == null) {
+            throw ApiException.badRequest("InvalidName", request.format().label() + " import requires table name");
+        }
+        TableNames.problemWithUserTableName(request.tableName()).ifPresent(problem -> {
+            throw ApiException.badRequest("ImportInvalidName", "invalid table name " + request.tableName() + ": " + problem);
+        });
+    }
+
+    private Path uploadDirectory(String uploadToken) {
+        if (uploadToken == null || !UPLOAD_TOKEN.matcher(uploadToken).matches()
+                || !Files.isDirectory(uploadDirectory.resolve(uploadToken))) {
+            throw ApiException.badRequest("InvalidUploadToken", "Upload token " + uploadToken + " is not a started upload");
+        }
+        return uploadDirectory.resolve(uploadToken);
+    }
+
+    private static ObjectNode findImport(ObjectNode doc, String importId, Optional<StoredTable> importsTable) {
+        boolean isImport = doc != null && importsTable.isPresent()
+                && ConvexIds.decode(importId).tableNumber() == importsTable.get().number();
+        if (!isImport) {
+            throw ApiException.badRequest("InvalidImport", "invalid import id " + importId);
+        }
+        return doc;
+    }
+
+    private void setState(String importId, ObjectNode state) {
+        store.write(tx -> {
+            replaceState(tx, importId, state);
+            return null;
+        });
+    }
+
+    private static void replaceState(Transaction tx, String importId, ObjectNode state) {
+        ObjectNode doc = tx.get(importId).deepCopy();
+        doc.remove(Transaction.ID_FIELD);
+        doc.remove(Transaction.CREATION_TIME_FIELD);
+        doc.set("state", state);
+        tx.replace(importId, doc);
+    }
+
+    private static ObjectNode inProgress(String message) {
+        ObjectNode state = NODES.objectNode().put("state", "in_progress").put("progress_message", message);
+        state.putArray("checkpoint_messages");
+        return state;
+    }
+
+    private static ObjectNode failed(String message) {
+        return NODES.objectNode().put("state", "failed").put("error_message", message);
+    }
+}

@@ -1,0 +1,156 @@
+package dev.convexpipeline.emulator.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.convexpipeline.convex.ConvexIds;
+import dev.convexpipeline.convex.ConvexValues;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Append-only log of committed writes, one JSON line per commit, documents in export_json (so
+ * int64/float64/bytes survive). Replayed at start and then compacted to one line holding the
+ * current state, so the file does not grow across restarts. No fsync: a crash may lose the tail.
+ */
+final class Journal implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private final Path file;
+    private final long lastTimestamp;
+    private BufferedWriter writer;
+
+    private Journal(Path file, long lastTimestamp, BufferedWriter writer) {
+        this.file = file;
+        this.lastTimestamp = lastTimestamp;
+        this.writer = writer;
+    }
+
+    static Journal openAndReplay(Path file, Map<String, StoredTable> tables) throws IOException {
+        Files.createDirectories(file.getParent());
+        long lastTimestamp = 0;
+        if (Files.exists(file)) {
+            try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                String line;
+                int lineNumber = 0;
+                while ((line = reader.readLine()) != null) {
+                    lineNumber++;
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    JsonNode commit;
+                    try {
+                        commit = ConvexValues.MAPPER.readTree(line);
+                    } catch (IOException e) {
+                        // A torn last line from a crash: everything before it is intact.
+                        LOG.warn("Ignoring unreadable journal line {} in {}: {}", lineNumber, file, e.getMessage());
+                        break;
+                    }
+                    lastTimestamp = Math.max(lastTimestamp, commit.path("ts").asLong());
+                    for (JsonNode op : commit.path("ops")) {
+                        apply(op, tables);
+                    }
+                }
+            }
+        }
+        compact(file, lastTimestamp, tables);
+        BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        return new Journal(file, lastTimestamp, writer);
+    }
+
+    long lastTimestamp() {
+        return lastTimestamp;
+    }
+
+    synchronized void append(long timestamp, List<JournalOp> ops) {
+        ObjectNode commit = NODES.objectNode();
+        commit.put("ts", timestamp);
+        ArrayNode encoded = commit.putArray("ops");
+        ops.forEach(op -> encoded.add(encode(op)));
+        try {
+            writer.write(ConvexValues.write(commit));
+            writer.write('\n');
+            writer.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not append to the emulator journal " + file
+                    + ": " + e.getMessage() + " — check free disk space", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            writer.close();
+        } catch (IOException e) {
+            LOG.warn("Could not close journal {}: {}", file, e.getMessage());
+        }
+    }
+
+    private static void compact(Path file, long timestamp, Map<String, StoredTable> tables) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".compacting");
+        List<JournalOp> ops = new ArrayList<>();
+        for (StoredTable table : tables.values()) {
+            ops.add(new JournalOp.CreateTable(table.name(), table.number()));
+            table.documents().values().forEach(doc -> ops.add(new JournalOp.Put(table.name(), doc)));
+        }
+        try (BufferedWriter out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
+            if (!ops.isEmpty()) {
+                ObjectNode commit = NODES.objectNode();
+                commit.put("ts", timestamp);
+                ArrayNode encoded = commit.putArray("ops");
+                ops.forEach(op -> encoded.add(encode(op)));
+                out.write(ConvexValues.write(commit));
+                out.write('\n');
+            }
+        }
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static ObjectNode encode(JournalOp op) {
+        ObjectNode node = NODES.objectNode();
+        if (op instanceof JournalOp.CreateTable create) {
+            node.put("op", "createTable").put("table", create.table()).put("number", create.number());
+        } else if (op instanceof JournalOp.DropTable drop) {
+            node.put("op", "dropTable").put("table", drop.table());
+        } else if (op instanceof JournalOp.Put put) {
+            node.put("op", "put").put("table", put.table());
+            node.set("doc", ConvexValues.toExportJson(put.document()));
+        } else if (op instanceof JournalOp.Delete delete) {
+            node.put("op", "delete").put("table", delete.table()).put("id", delete.internalIdHex());
+        }
+        return node;
+    }
+
+    private static void apply(JsonNode op, Map<String, StoredTable> tables) {
+        String table = op.path("table").asText();
+        switch (op.path("op").asText()) {
+            case "createTable" -> tables.put(table, StoredTable.empty(table, op.path("number").asInt()));
+            case "dropTable" -> tables.remove(table);
+            case "put" -> {
+                ObjectNode document = (ObjectNode) ConvexValues.fromExportJson(op.get("doc"));
+                String internalIdHex = HexFormat.of().formatHex(
+                        ConvexIds.decode(document.get(Transaction.ID_FIELD).asText()).internalId());
+                tables.get(table).put(internalIdHex, document);
+            }
+            case "delete" -> tables.get(table).remove(op.path("id").asText());
+            default -> throw new IllegalStateException("Unknown journal op " + op);
+        }
+    }
+}
