@@ -1,6 +1,7 @@
 package dev.convexpipeline;
 
 import dev.convexpipeline.app.ServeCommand;
+import dev.convexpipeline.stripe.StripeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PipelineVersion.Provider.class,
         description = "Camel pipeline between Stripe, a Convex deployment and S3.",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, StripeCommand.class, CommandLine.HelpCommand.class})
 public final class PipelineCli implements Runnable {
 
     public static void main(String[] args) {

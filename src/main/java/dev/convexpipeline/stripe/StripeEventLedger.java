@@ -47,7 +47,7 @@ public final class StripeEventLedger {
                     doc.path("reason").isTextual() ? doc.path("reason").asText() : null,
                     doc.path("attention").asBoolean(false),
                     doc.path("stripeCustomerId").isTextual() ? doc.path("stripeCustomerId").asText() : null,
-                    doc.path("payload").isTextual());
+                    doc.path("hasPayload").asBoolean(doc.path("payload").isTextual()));
         }
     }
 

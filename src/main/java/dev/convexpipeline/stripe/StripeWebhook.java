@@ -139,8 +139,13 @@ public final class StripeWebhook {
         }
     }
 
+    /**
+     * Events that need an operator (unmatched, failed, unmapped tier) are logged at INFO; routine
+     * outcomes (applied, duplicate, stale, ignored) at DEBUG, because at thousands of events per
+     * second the ledger in Convex, not the log, is the audit trail.
+     */
     private static void log(StripeEvent event, ApplyResult result) {
-        if (result.isDuplicate() || ApplyResult.APPLIED.equals(result.outcome()) && result.reason() == null) {
+        if (!result.needsAttention()) {
             LOG.debug("Stripe event {} ({}): {}", event.id(), event.type(), result.outcome());
         } else {
             LOG.info("Stripe event {} ({}): {}{}", event.id(), event.type(), result.outcome(),
