@@ -4,6 +4,7 @@ import dev.convexpipeline.app.ServeCommand;
 import dev.convexpipeline.backup.BackupCommand;
 import dev.convexpipeline.emulator.EmulatorCommand;
 import dev.convexpipeline.sandbox.SandboxCommand;
+import dev.convexpipeline.stripe.StripeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,8 +13,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PipelineVersion.Provider.class,
         description = "Camel pipeline between Stripe, a Convex deployment and S3.",
-        subcommands = {ServeCommand.class, EmulatorCommand.class, SandboxCommand.class, BackupCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, EmulatorCommand.class, SandboxCommand.class, StripeCommand.class,
+                BackupCommand.class, CommandLine.HelpCommand.class})
 public final class PipelineCli implements Runnable {
 
     public static void main(String[] args) {

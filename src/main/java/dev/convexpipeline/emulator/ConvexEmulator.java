@@ -97,6 +97,7 @@ public final class ConvexEmulator implements AutoCloseable {
                 : config.adminKeys();
         ApplicationFunctions.registerAll(registry);
         SystemFunctions.registerAll(registry);
+        dev.convexpipeline.emulator.functions.app.StripeFunctions.registerAll(registry);
     }
 
     /** Extra functions (tests, sandboxes) can be registered before or after start. */

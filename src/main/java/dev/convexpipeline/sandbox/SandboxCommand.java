@@ -123,10 +123,12 @@ public final class SandboxCommand implements Callable<Integer> {
             s3.ensureBucket(bucket);
 
             String adminToken = orGenerated("ADMIN_TOKEN", "", 24);
+            String webhookSecret = orGenerated("STRIPE_WEBHOOK_SECRET", "whsec_", 24);
             Map<String, String> overrides = new LinkedHashMap<>();
             overrides.put("convex.url", emulator.url());
             overrides.put("convex.admin-key", adminKey);
             overrides.put("admin.token", adminToken);
+            overrides.put("stripe.webhook-secret", webhookSecret);
             overrides.put("s3.endpoint", s3.endpoint().toString());
             overrides.put("s3.bucket", bucket);
             overrides.put("s3.access-key", s3AccessKey);
@@ -151,6 +153,7 @@ public final class SandboxCommand implements Callable<Integer> {
             facts.put("pipeline.publicUrl", "http://127.0.0.1:" + pipeline.publicPort());
             facts.put("pipeline.managementUrl", "http://127.0.0.1:" + pipeline.managementPort());
             facts.put("admin.token", adminToken);
+            facts.put("stripe.webhookSecret", webhookSecret);
             return sandbox;
         } catch (Exception e) {
             sandbox.close();
@@ -170,6 +173,8 @@ public final class SandboxCommand implements Callable<Integer> {
         out.println("  Pipeline         " + f.get("pipeline.publicUrl") + " (public)  "
                 + f.get("pipeline.managementUrl") + " (management)");
         out.println("    admin token    " + f.get("admin.token"));
+        out.println("  Stripe webhook   " + f.get("pipeline.publicUrl") + "/stripe/webhook");
+        out.println("    signing secret " + f.get("stripe.webhookSecret"));
         out.println();
         out.println("  Try:");
         out.println("    curl " + f.get("pipeline.managementUrl") + "/observe/health/ready");

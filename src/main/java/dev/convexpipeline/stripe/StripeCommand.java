@@ -1,0 +1,164 @@
+package dev.convexpipeline.stripe;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.convexpipeline.convex.ConvexClient;
+import org.apache.camel.impl.DefaultCamelContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code stripe}: operator commands for the Stripe webhook's ledger, calling Convex directly with the
+ * settings of config/application.properties (and the environment), so they work while the pipeline
+ * is down. {@code events} lists what needs attention, {@code reapply} re-evaluates one event,
+ * {@code sign} prints a Stripe-Signature header for a test body, {@code bench} is the benchmark.
+ */
+@Command(name = "stripe", mixinStandardHelpOptions = true,
+        description = "Stripe webhook operations: list events needing attention, re-apply one, sign a test event, benchmark.",
+        subcommands = {StripeCommand.Events.class, StripeCommand.Reapply.class, StripeCommand.Sign.class, StripeBenchmark.class})
+public final class StripeCommand implements Runnable {
+    @Option(names = "--config", defaultValue = "config/application.properties",
+            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
+    Path config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The settings as the pipeline would resolve them (file, then environment). */
+    StripeSettings settings() {
+        if (!Files.isRegularFile(config)) {
+            throw new IllegalArgumentException("Configuration file " + config.toAbsolutePath()
+                    + " not found: run from the project directory or pass --config");
+        }
+        // Camel's properties component resolves {{env:NAME:default}} exactly as the running pipeline does.
+        DefaultCamelContext context = new DefaultCamelContext(false);
+        context.getPropertiesComponent().setLocation("file:" + config.toAbsolutePath());
+        return StripeSettings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
+    }
+
+    /** The ledger over a fresh Convex client; the caller closes the client. */
+    Operations operations() {
+        StripeSettings settings = settings();
+        if (settings.convex() == null) {
+            throw new IllegalStateException("convex.admin-key is empty: set CONVEX_SERVICE_TOKEN");
+        }
+        ConvexClient client = new ConvexClient(settings.convex());
+        StripeEventLedger ledger = new StripeEventLedger(client, StripeMetrics.standalone());
+        StripeEventTranslator translator = new StripeEventTranslator(
+                new SubscriptionEntitlementMapper(TierMapping.parse(settings.tierMapping())));
+        StripeOperations operations = new StripeOperations(ledger, translator,
+                new ConvexEventLedgerRepository(ledger, 1, java.time.Duration.ofSeconds(1)));
+        return new Operations(client, operations);
+    }
+
+    record Operations(ConvexClient client, StripeOperations operations) implements AutoCloseable {
+        @Override
+        public void close() {
+            client.close();
+        }
+    }
+
+    @Command(name = "events", mixinStandardHelpOptions = true,
+            description = "List recent Stripe events that need attention (failed, unmatched, unmapped tier), newest first.")
+    static final class Events implements Callable<Integer> {
+        @ParentCommand
+        StripeCommand parent;
+
+        @Option(names = "--all", description = "List every recent event, not only those needing attention.")
+        boolean all;
+
+        @Option(names = "--limit", defaultValue = "50", description = "At most this many events (1-500, default ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Option(names = "--json", description = "One JSON document instead of a table.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = parent.spec.commandLine().getOut();
+            try (Operations ops = parent.operations()) {
+                List<StripeEventLedger.LedgerEntry> entries = ops.operations().list(all, limit);
+                if (json) {
+                    ArrayNode array = JsonNodeFactory.instance.arrayNode();
+                    entries.forEach(entry -> array.add(StripeOperations.toJson(entry)));
+                    out.println(JsonNodeFactory.instance.objectNode().set("events", array).toPrettyString());
+                } else if (entries.isEmpty()) {
+                    out.println(all ? "No Stripe events recorded." : "No Stripe events need attention.");
+                } else {
+                    out.printf("%-28s %-40s %-10s %-20s %s%n", "EVENT", "TYPE", "OUTCOME", "PROCESSED", "REASON");
+                    for (StripeEventLedger.LedgerEntry e : entries) {
+                        out.printf("%-28s %-40s %-10s %-20s %s%n", e.eventId(), e.type(), e.outcome(),
+                                Instant.ofEpochMilli((long) e.processedAt()).toString().substring(0, 19),
+                                e.reason() == null ? "" : e.reason());
+                    }
+                }
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "reapply", mixinStandardHelpOptions = true,
+            description = "Re-apply one recorded event from its stored payload, with the current tier mapping and users.")
+    static final class Reapply implements Callable<Integer> {
+        @ParentCommand
+        StripeCommand parent;
+
+        @Parameters(paramLabel = "EVENT_ID", description = "The Stripe event id (evt_...).")
+        String eventId;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = parent.spec.commandLine().getOut();
+            try (Operations ops = parent.operations()) {
+                StripeOperations.ReapplyResult result = ops.operations().reapply(eventId);
+                if (result.result() == null) {
+                    throw new IllegalStateException(result.error());
+                }
+                out.println(eventId + ": " + result.result().outcome()
+                        + (result.result().reason() == null ? "" : " (" + result.result().reason() + ")"));
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "sign", mixinStandardHelpOptions = true,
+            description = "Print a Stripe-Signature header for FILE signed with STRIPE_WEBHOOK_SECRET (first secret) at the current time.")
+    static final class Sign implements Callable<Integer> {
+        @ParentCommand
+        StripeCommand parent;
+
+        @Parameters(paramLabel = "FILE", description = "The exact body that will be sent.")
+        Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            String secret = parent.settings().webhookSecrets().split(",")[0].trim();
+            if (secret.isEmpty()) {
+                throw new IllegalStateException("stripe.webhook-secret is empty: set STRIPE_WEBHOOK_SECRET");
+            }
+            long t = Instant.now().getEpochSecond();
+            parent.spec.commandLine().getOut().println("t=" + t + ",v1="
+                    + StripeSigner.v1(secret, t, Files.readAllBytes(file)));
+            parent.spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+}
