@@ -27,7 +27,6 @@ public final class PipelineRuntime implements AutoCloseable {
         }
         Main main = new Main();
         main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
-        main.configure().addConfiguration(PipelineBeans.class);
         Map<String, String> all = new LinkedHashMap<>(overrides);
         all.forEach(main::addOverrideProperty);
         return new PipelineRuntime(main);
