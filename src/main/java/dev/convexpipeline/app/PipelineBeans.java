@@ -9,6 +9,7 @@ import dev.convexpipeline.ops.AdminApiBridge;
 import dev.convexpipeline.ops.AdminToken;
 import dev.convexpipeline.ops.ConvexReadinessCheck;
 import dev.convexpipeline.ops.PipelineStatus;
+import dev.convexpipeline.ops.PublicServerErrors;
 import dev.convexpipeline.schedule.QuartzClusterSetup;
 import dev.convexpipeline.schedule.ScheduleSettings;
 import org.apache.camel.BindToRegistry;
@@ -93,6 +94,7 @@ public class PipelineBeans implements CamelConfiguration {
                 if (event.getType() == CamelEvent.Type.CamelContextStarted) {
                     AdminToken token = camelContext.getRegistry().lookupByNameAndType("adminToken", AdminToken.class);
                     new AdminApiBridge(camelContext, token).mount();
+                    PublicServerErrors.install(camelContext);
                     BackupWiring.onStarted(camelContext, camelContext.getRegistry().lookupByNameAndType("backups", BackupOperations.class));
                 }
             }

@@ -72,7 +72,9 @@ class StripeWebhookTest {
             assertThat(response.body()).as(c.name()).contains("\"error\":\"" + c.reason() + "\"").doesNotContain(SECRET);
         }
         byte[] huge = new byte[1024 * 1024 + 1];
-        assertThat(post(pipeline, huge, StripeTestSigner.header(now, huge, SECRET)).statusCode()).isEqualTo(413);
+        HttpResponse<String> tooLarge = post(pipeline, huge, StripeTestSigner.header(now, huge, SECRET));
+        assertThat(tooLarge.statusCode()).isEqualTo(413);
+        assertThat(tooLarge.body()).contains("\"error\":\"body_too_large\"");
         HttpResponse<String> get = StripeFixture.HTTP.send(HttpRequest.newBuilder(StripeFixture.webhookUri(pipeline)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(get.statusCode()).isEqualTo(405);
