@@ -97,7 +97,8 @@ public final class BackupBenchmark {
             List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx" + xmx, "-Daws.requestChecksumCalculation=WHEN_REQUIRED",
                     "-Dbench.partMb=" + Integer.getInteger("bench.partMb", 8),
-                    "-Dbench.singlePut=" + Boolean.getBoolean("bench.singlePut"),
+                    "-Dbench.multipartBackup=" + Boolean.getBoolean("bench.multipartBackup"),
+                    "-Dbench.singlePutMaxMb=" + Long.getLong("bench.singlePutMaxMb", 5120),
                     "-Dbench.partsInFlight=" + Integer.getInteger("bench.partsInFlight", 3),
                     "-cp", System.getProperty("java.class.path"), Measure.class.getName(),
                     convex.url(), convex.adminKey(), s3.endpoint().toString(), s3.accessKey(), s3.secretKey());
@@ -160,7 +161,8 @@ public final class BackupBenchmark {
             String adminKey = args[1];
             URI s3Endpoint = URI.create(args[2]);
             S3Settings settings = new S3Settings(s3Endpoint, "us-east-1", BUCKET, args[3], args[4], true, null, null,
-                    Integer.getInteger("bench.partMb", 8) * 1024 * 1024, Integer.getInteger("bench.partsInFlight", 3), true);
+                    Integer.getInteger("bench.partMb", 8) * 1024 * 1024, Integer.getInteger("bench.partsInFlight", 3), true,
+                    Long.getLong("bench.singlePutMaxMb", 5120) * 1024 * 1024);
             Map<String, Object> result = new LinkedHashMap<>();
             try (ConvexClient client = new ConvexClient(ConvexClientConfig.of(convexUrl, adminKey));
                  S3Target target = new S3Target(settings, "bench")) {
@@ -230,7 +232,8 @@ public final class BackupBenchmark {
 
                 // 4. The same multipart uploader fed from memory: upload alone, no download, hash or ZIP parsing.
                 start = System.nanoTime();
-                try (ObjectUpload upload = target.beginUpload("baseline/multipart", bytes); InputStream in = generated(bytes)) {
+                // Size unannounced (-1), so the target uses multipart whatever its single-PUT limit.
+                try (ObjectUpload upload = target.beginUpload("baseline/multipart", -1); InputStream in = generated(bytes)) {
                     in.transferTo(upload);
                     upload.complete();
                 }
@@ -238,14 +241,14 @@ public final class BackupBenchmark {
                 result.put("multipartMBps", mbps(bytes, end - start));
                 target.delete("baseline/multipart");
 
-                // 5. Experiment: the same backup, but one streaming PutObject of the announced size.
-                if (Boolean.getBoolean("bench.singlePut")) {
-                    long[] putStart = new long[1];
+                // 5. Comparison: the same backup forced through multipart (single-PUT limit 0), as before this path existed.
+                if (Boolean.getBoolean("bench.multipartBackup")) {
+                    long[] againStart = new long[1];
                     SnapshotSource timedAgain = new SnapshotSource() {
                         @Override
                         public Snapshot take() throws Exception {
                             Snapshot snapshot = convexSource.take();
-                            putStart[0] = System.nanoTime();
+                            againStart[0] = System.nanoTime();
                             return snapshot;
                         }
 
@@ -259,92 +262,22 @@ public final class BackupBenchmark {
                             return convexSource.sourceUrl();
                         }
                     };
-                    BackupService single = new BackupService(new SinglePutTarget(target), timedAgain,
-                            new RetentionPolicy(Duration.ofDays(30), 7), new BackupMetrics(), Clock.systemUTC());
-                    BackupManifest again = single.run();
-                    end = System.nanoTime();
-                    result.put("singlePutBackupMBps", mbps(again.zip().bytes(), end - putStart[0]));
-                    System.out.printf("[bench] experiment: backup through one streaming PutObject: %.1f MB/s%n",
-                            mbps(again.zip().bytes(), end - putStart[0]));
+                    S3Settings multipartOnly = new S3Settings(settings.endpoint(), settings.region(), settings.bucket(),
+                            settings.accessKey(), settings.secretKey(), true, null, null, settings.partSizeBytes(),
+                            settings.partsInFlight(), true, 0);
+                    try (S3Target multipartTarget = new S3Target(multipartOnly, "bench-multipart")) {
+                        BackupService multipart = new BackupService(multipartTarget, timedAgain,
+                                new RetentionPolicy(Duration.ofDays(30), 7), new BackupMetrics(), Clock.systemUTC());
+                        BackupManifest again = multipart.run();
+                        end = System.nanoTime();
+                        result.put("multipartBackupMBps", mbps(again.zip().bytes(), end - againStart[0]));
+                        System.out.printf("[bench] comparison: the same backup through multipart: %.1f MB/s%n",
+                                mbps(again.zip().bytes(), end - againStart[0]));
+                    }
                 }
                 result.put("peakRssMB", peakRssMb());
             }
             System.out.println("RESULT " + JSON.writeValueAsString(result));
-        }
-
-        /** Experiment only: a known-size object as one streaming PutObject fed through a pipe. */
-        static final class SinglePutTarget implements BackupTarget {
-            private final S3Target s3;
-
-            SinglePutTarget(S3Target s3) {
-                this.s3 = s3;
-            }
-
-            @Override
-            public String describe() {
-                return s3.describe() + " (single PUT)";
-            }
-
-            @Override
-            public ObjectUpload beginUpload(String key, long expectedBytes) throws IOException {
-                if (expectedBytes < 0) {
-                    return s3.beginUpload(key, expectedBytes);
-                }
-                java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 20);
-                java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
-                java.util.concurrent.FutureTask<Object> put = new java.util.concurrent.FutureTask<>(() ->
-                        s3.client().putObject(b -> b.bucket(BUCKET).key(s3.objectKey(key)).contentLength(expectedBytes),
-                                RequestBody.fromInputStream(in, expectedBytes)));
-                Thread thread = new Thread(put, "single-put");
-                thread.setDaemon(true);
-                thread.start();
-                return new ObjectUpload() {
-                    @Override
-                    public void write(int b) throws IOException {
-                        out.write(b);
-                    }
-
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        out.write(b, off, len);
-                    }
-
-                    @Override
-                    public void complete() throws IOException {
-                        out.close();
-                        try {
-                            put.get();
-                        } catch (Exception e) {
-                            throw new IOException(e);
-                        }
-                    }
-
-                    @Override
-                    public void abort() {
-                        put.cancel(true);
-                    }
-                };
-            }
-
-            @Override
-            public void put(String key, byte[] content, String contentType) throws IOException {
-                s3.put(key, content, contentType);
-            }
-
-            @Override
-            public InputStream open(String key) throws IOException {
-                return s3.open(key);
-            }
-
-            @Override
-            public List<StoredObject> list(String prefix) throws IOException {
-                return s3.list(prefix);
-            }
-
-            @Override
-            public void delete(String key) throws IOException {
-                s3.delete(key);
-            }
         }
 
         /** Samples the CPU time of this JVM's threads, grouped by name, to show which stage is busy. */
