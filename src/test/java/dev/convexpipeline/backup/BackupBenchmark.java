@@ -168,12 +168,14 @@ public final class BackupBenchmark {
                  S3Target target = new S3Target(settings, "bench")) {
                 // 1. The backup, timing the stream from the moment the export is ready.
                 long[] streamStart = new long[1];
+                double[][] cpuAtStreamStart = new double[1][];
                 SnapshotSource convexSource = new ConvexSnapshotSource(client, null, false, Duration.ofMinutes(30));
                 SnapshotSource timed = new SnapshotSource() {
                     @Override
                     public Snapshot take() throws Exception {
                         Snapshot snapshot = convexSource.take();
                         streamStart[0] = System.nanoTime();
+                        cpuAtStreamStart[0] = processCpu();
                         return snapshot;
                     }
 
@@ -195,6 +197,7 @@ public final class BackupBenchmark {
                 long start = System.nanoTime();
                 BackupManifest manifest = service.run();
                 long end = System.nanoTime();
+                double[] backupCpu = since(cpuAtStreamStart[0]);
                 Map<String, Double> cpuSeconds = cpu.stop();
                 result.put("backupThreadCpuSeconds", cpuSeconds);
                 System.out.printf("[bench] backup CPU seconds by thread (stream took %.1f s): %s%n",
@@ -212,22 +215,36 @@ public final class BackupBenchmark {
 
                 // 2. Raw download of the same export to /dev/null.
                 resetPeaks();
+                double[] cpuBefore = processCpu();
                 start = System.nanoTime();
                 long downloaded;
                 try (InputStream zip = client.openExportStream(manifest.snapshotTs())) {
                     downloaded = zip.transferTo(OutputStream.nullOutputStream());
                 }
                 end = System.nanoTime();
+                double[] downloadCpu = since(cpuBefore);
                 result.put("downloadMBps", mbps(downloaded, end - start));
                 result.put("downloadPeakHeapMB", peakHeapMb());
 
                 // 3. Plain upload of the same size: one PutObject with a known length.
                 S3Client s3 = target.client();
+                cpuBefore = processCpu();
                 start = System.nanoTime();
                 s3.putObject(b -> b.bucket(BUCKET).key("baseline/plain-put").contentLength(bytes),
                         RequestBody.fromContentProvider(() -> generated(bytes), bytes, "application/octet-stream"));
                 end = System.nanoTime();
+                double[] plainPutCpu = since(cpuBefore);
                 result.put("plainPutMBps", mbps(bytes, end - start));
+                // CPU seconds per GB of ZIP in this JVM and in the driver JVM (S3Proxy + emulator): on a small
+                // machine the backup, which downloads, parses and uploads at once, competes with both servers.
+                double gb = bytes / 1e9;
+                System.out.printf("[bench] CPU s per GB (backup JVM + S3Proxy/emulator JVM): backup stream %.1f + %.1f,"
+                                + " download %.1f + %.1f, plain PUT %.1f + %.1f%n",
+                        backupCpu[0] / gb, backupCpu[1] / gb, downloadCpu[0] / gb, downloadCpu[1] / gb,
+                        plainPutCpu[0] / gb, plainPutCpu[1] / gb);
+                result.put("cpuSecondsPerGb", Map.of("backup", List.of(backupCpu[0] / gb, backupCpu[1] / gb),
+                        "download", List.of(downloadCpu[0] / gb, downloadCpu[1] / gb),
+                        "plainPut", List.of(plainPutCpu[0] / gb, plainPutCpu[1] / gb)));
                 s3.deleteObject(b -> b.bucket(BUCKET).key("baseline/plain-put"));
 
                 // 4. The same multipart uploader fed from memory: upload alone, no download, hash or ZIP parsing.
@@ -249,6 +266,7 @@ public final class BackupBenchmark {
                         public Snapshot take() throws Exception {
                             Snapshot snapshot = convexSource.take();
                             againStart[0] = System.nanoTime();
+                            cpuAtStreamStart[0] = processCpu();
                             return snapshot;
                         }
 
@@ -270,9 +288,11 @@ public final class BackupBenchmark {
                                 new RetentionPolicy(Duration.ofDays(30), 7), new BackupMetrics(), Clock.systemUTC());
                         BackupManifest again = multipart.run();
                         end = System.nanoTime();
+                        double[] againCpu = since(cpuAtStreamStart[0]);
                         result.put("multipartBackupMBps", mbps(again.zip().bytes(), end - againStart[0]));
-                        System.out.printf("[bench] comparison: the same backup through multipart: %.1f MB/s%n",
-                                mbps(again.zip().bytes(), end - againStart[0]));
+                        System.out.printf("[bench] comparison: the same backup through multipart: %.1f MB/s,"
+                                        + " CPU s per GB %.1f + %.1f%n", mbps(again.zip().bytes(), end - againStart[0]),
+                                againCpu[0] / gb, againCpu[1] / gb);
                     }
                 }
                 result.put("peakRssMB", peakRssMb());
@@ -352,9 +372,11 @@ public final class BackupBenchmark {
                                 + "\"}\n").getBytes(StandardCharsets.UTF_8));
                     }
                 }
-                for (int round = 0; round < 3; round++) {
+                for (int round = 0; round < 4; round++) {
+                    // Both upload paths: size announced (single PUT, what the backup uses) and unknown (multipart).
+                    long announced = round % 2 == 0 ? Files.size(zip) : -1;
                     try (InputStream in = Files.newInputStream(zip);
-                         ObjectUpload upload = target.beginUpload("warmup/snapshot.zip", -1)) {
+                         ObjectUpload upload = target.beginUpload("warmup/snapshot.zip", announced)) {
                         SnapshotScanner.scan(in, upload, false);
                         upload.complete();
                     }
@@ -387,6 +409,28 @@ public final class BackupBenchmark {
                     return n;
                 }
             };
+        }
+
+        /** CPU seconds used so far by this JVM and by its parent (the driver JVM hosting S3Proxy and the emulator). */
+        private static double[] processCpu() {
+            return new double[] {cpuSeconds(ProcessHandle.current().pid()),
+                    cpuSeconds(ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L))};
+        }
+
+        private static double[] since(double[] before) {
+            double[] now = processCpu();
+            return new double[] {now[0] - before[0], now[1] - before[1]};
+        }
+
+        /** utime + stime from /proc/<pid>/stat (clock ticks of 1/100 s), or NaN where unavailable. */
+        private static double cpuSeconds(long pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+            } catch (IOException | RuntimeException e) {
+                return Double.NaN;
+            }
         }
 
         private static double mbps(long bytes, long nanos) {
