@@ -28,12 +28,12 @@ public record S3Settings(URI endpoint, String region, String bucket, String acce
     /** S3 accepts at most 5 GiB in one PutObject. */
     public static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
 
-    /** With the default single-PUT limit, {@link #MAX_SINGLE_PUT}. */
+    /** Always multipart (single-PUT limit 0), the default: see docs/backup-benchmark.md. */
     public S3Settings(URI endpoint, String region, String bucket, String accessKey, String secretKey,
                       boolean forcePathStyle, String sse, String kmsKeyId, int partSizeBytes,
                       int partsInFlight, boolean checksumsWhenRequired) {
         this(endpoint, region, bucket, accessKey, secretKey, forcePathStyle, sse, kmsKeyId, partSizeBytes,
-                partsInFlight, checksumsWhenRequired, MAX_SINGLE_PUT);
+                partsInFlight, checksumsWhenRequired, 0);
     }
 
     public S3Settings {

@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * streaming {@code PutObject}: the request starts at once with that {@code Content-Length} and
  * its body is fed, chunk by chunk, from what the writer writes. S3Proxy stores a single PUT about
  * twice as fast as the same bytes in parts (no part files, no concatenation on complete), and
- * memory stays at a few MiB of queued chunks whatever the object size.
+ * memory stays at a few MiB of queued chunks whatever the object size. Opt-in
+ * ({@code s3.single-put-max-mb}, default 0): in the backup benchmark on a busy 2-vCPU machine the
+ * multipart path was as fast or faster, S3Proxy decoding one PUT on one thread (docs/backup-benchmark.md).
  *
  * <p>Nothing becomes visible before {@link #complete()}: the body's last byte is held back until
  * then, so S3 never receives the full announced length of an object the caller has not accepted

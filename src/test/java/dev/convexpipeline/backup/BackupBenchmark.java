@@ -97,8 +97,8 @@ public final class BackupBenchmark {
             List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx" + xmx, "-Daws.requestChecksumCalculation=WHEN_REQUIRED",
                     "-Dbench.partMb=" + Integer.getInteger("bench.partMb", 8),
-                    "-Dbench.multipartBackup=" + Boolean.getBoolean("bench.multipartBackup"),
-                    "-Dbench.singlePutMaxMb=" + Long.getLong("bench.singlePutMaxMb", 5120),
+                    "-Dbench.compareUploads=" + Boolean.getBoolean("bench.compareUploads"),
+                    "-Dbench.singlePutMaxMb=" + Long.getLong("bench.singlePutMaxMb", 0),
                     "-Dbench.partsInFlight=" + Integer.getInteger("bench.partsInFlight", 3),
                     "-cp", System.getProperty("java.class.path"), Measure.class.getName(),
                     convex.url(), convex.adminKey(), s3.endpoint().toString(), s3.accessKey(), s3.secretKey());
@@ -162,7 +162,7 @@ public final class BackupBenchmark {
             URI s3Endpoint = URI.create(args[2]);
             S3Settings settings = new S3Settings(s3Endpoint, "us-east-1", BUCKET, args[3], args[4], true, null, null,
                     Integer.getInteger("bench.partMb", 8) * 1024 * 1024, Integer.getInteger("bench.partsInFlight", 3), true,
-                    Long.getLong("bench.singlePutMaxMb", 5120) * 1024 * 1024);
+                    Long.getLong("bench.singlePutMaxMb", 0) * 1024 * 1024);
             Map<String, Object> result = new LinkedHashMap<>();
             try (ConvexClient client = new ConvexClient(ConvexClientConfig.of(convexUrl, adminKey));
                  S3Target target = new S3Target(settings, "bench")) {
@@ -258,8 +258,9 @@ public final class BackupBenchmark {
                 result.put("multipartMBps", mbps(bytes, end - start));
                 target.delete("baseline/multipart");
 
-                // 5. Comparison: the same backup forced through multipart (single-PUT limit 0), as before this path existed.
-                if (Boolean.getBoolean("bench.multipartBackup")) {
+                // 5. Comparison: the same backup through the other upload path (single PUT <-> multipart).
+                if (Boolean.getBoolean("bench.compareUploads")) {
+                    boolean otherIsSinglePut = settings.singlePutMaxBytes() == 0;
                     long[] againStart = new long[1];
                     SnapshotSource timedAgain = new SnapshotSource() {
                         @Override
@@ -282,16 +283,18 @@ public final class BackupBenchmark {
                     };
                     S3Settings multipartOnly = new S3Settings(settings.endpoint(), settings.region(), settings.bucket(),
                             settings.accessKey(), settings.secretKey(), true, null, null, settings.partSizeBytes(),
-                            settings.partsInFlight(), true, 0);
+                            settings.partsInFlight(), true, otherIsSinglePut ? S3Settings.MAX_SINGLE_PUT : 0);
                     try (S3Target multipartTarget = new S3Target(multipartOnly, "bench-multipart")) {
                         BackupService multipart = new BackupService(multipartTarget, timedAgain,
                                 new RetentionPolicy(Duration.ofDays(30), 7), new BackupMetrics(), Clock.systemUTC());
                         BackupManifest again = multipart.run();
                         end = System.nanoTime();
                         double[] againCpu = since(cpuAtStreamStart[0]);
-                        result.put("multipartBackupMBps", mbps(again.zip().bytes(), end - againStart[0]));
-                        System.out.printf("[bench] comparison: the same backup through multipart: %.1f MB/s,"
-                                        + " CPU s per GB %.1f + %.1f%n", mbps(again.zip().bytes(), end - againStart[0]),
+                        result.put(otherIsSinglePut ? "singlePutBackupMBps" : "multipartBackupMBps",
+                                mbps(again.zip().bytes(), end - againStart[0]));
+                        System.out.printf("[bench] comparison: the same backup through %s: %.1f MB/s,"
+                                        + " CPU s per GB %.1f + %.1f%n", otherIsSinglePut ? "one streaming PUT" : "multipart",
+                                mbps(again.zip().bytes(), end - againStart[0]),
                                 againCpu[0] / gb, againCpu[1] / gb);
                     }
                 }

@@ -38,10 +38,10 @@ class BackupSettingsTest {
         BackupSettings settings = BackupSettings.load(s3::get);
         assertThat(settings.s3().sse()).isEqualTo("aws:kms");
         assertThat(settings.s3().partSizeBytes()).isEqualTo(8 * 1024 * 1024);
-        assertThat(settings.s3().singlePutMaxBytes()).isEqualTo(S3Settings.MAX_SINGLE_PUT);
+        assertThat(settings.s3().singlePutMaxBytes()).isZero();
         assertThat(settings.s3().accessKey()).isNull();
-        s3.put("s3.single-put-max-mb", "0");
-        assertThat(BackupSettings.load(s3::get).s3().singlePutMaxBytes()).isZero();
+        s3.put("s3.single-put-max-mb", "5120");
+        assertThat(BackupSettings.load(s3::get).s3().singlePutMaxBytes()).isEqualTo(S3Settings.MAX_SINGLE_PUT);
     }
 
     @Test

@@ -77,8 +77,9 @@ class BackupToS3Test {
     }
 
     static S3Settings settings(URI endpoint, String bucket, String sse, String kmsKey) {
+        // Single PUT allowed: only snapshots that announce their size (announced(...)) take it.
         return new S3Settings(endpoint, "us-east-1", bucket, "test-access", "test-secret-key", true, sse, kmsKey,
-                PART, 2, true);
+                PART, 2, true, S3Settings.MAX_SINGLE_PUT);
     }
 
     private BackupService service(TestSnapshots.FixedSource source, String sse, String kmsKey) {
