@@ -36,7 +36,8 @@ public record BackupSettings(String target, String prefix, String instance, bool
                     integer(property, "s3.part-size-mb", 8) * 1024 * 1024,
                     integer(property, "s3.parts-in-flight", 3),
                     "when_required".equals(text(property, "s3.request-checksum-calculation", "when_required")
-                            .toLowerCase(Locale.ROOT)));
+                            .toLowerCase(Locale.ROOT)),
+                    integer(property, "s3.single-put-max-mb", 0) * 1024L * 1024);
         } else if (!target.startsWith("file:")) {
             throw new IllegalArgumentException("backup.target (BACKUP_TARGET) must be file:<directory> or s3, got " + target);
         }

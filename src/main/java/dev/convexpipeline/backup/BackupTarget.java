@@ -20,7 +20,9 @@ public interface BackupTarget extends AutoCloseable {
      * Starts writing {@code key} from a stream of unknown length. Nothing is visible until
      * {@link ObjectUpload#complete()}; {@link ObjectUpload#abort()} discards what was written.
      *
-     * @param expectedBytes the size if known in advance (only used to size parts), else -1
+     * @param expectedBytes the size if known in advance, else -1; S3 then streams one {@code PutObject}
+     *                      of that length (which fails unless exactly that many bytes are written) or
+     *                      sizes its parts by it
      */
     ObjectUpload beginUpload(String key, long expectedBytes) throws IOException;
 

@@ -6,7 +6,6 @@ import dev.convexpipeline.convex.PendingExport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.InputStream;
 import java.time.Duration;
 
 /**
@@ -53,9 +52,11 @@ public final class ConvexSnapshotSource implements SnapshotSource {
         ExportStatus done = convex.awaitExport(pending, exportTimeout, Duration.ofSeconds(1),
                 progress -> LOG.info("Convex export: {}", progress));
         long startTs = done.startTs();
-        InputStream zip = convex.openExportStream(startTs);
-        long expected = done.sizeBytes() == null ? -1 : done.sizeBytes();
-        return new Snapshot(startTs, sourceUrl(), instance, includeStorage, expected, zip);
+        ConvexClient.ExportDownload download = convex.openExportDownload(startTs);
+        // The download's Content-Length is what will arrive; the export's recorded size is the fallback.
+        long expected = download.contentLength() >= 0 ? download.contentLength()
+                : done.sizeBytes() == null ? -1 : done.sizeBytes();
+        return new Snapshot(startTs, sourceUrl(), instance, includeStorage, expected, download.body());
     }
 
     @Override

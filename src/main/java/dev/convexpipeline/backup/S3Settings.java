@@ -17,11 +17,24 @@ import java.util.Locale;
  * @param partSizeBytes     multipart part size (S3 needs at least 5 MiB)
  * @param partsInFlight     parts uploaded concurrently; memory is about partSize × (partsInFlight + 1)
  * @param checksumsWhenRequired send the SDK's optional request checksums only when the API requires them
+ * @param singlePutMaxBytes an object whose size is known in advance and at most this large is written
+ *                          as one streaming {@code PutObject} instead of a multipart upload; 0 = always
+ *                          multipart. At most {@link #MAX_SINGLE_PUT} (S3's limit for one PUT)
  */
 public record S3Settings(URI endpoint, String region, String bucket, String accessKey, String secretKey,
                          boolean forcePathStyle, String sse, String kmsKeyId, int partSizeBytes,
-                         int partsInFlight, boolean checksumsWhenRequired) {
+                         int partsInFlight, boolean checksumsWhenRequired, long singlePutMaxBytes) {
     public static final int MIN_PART_SIZE = 5 * 1024 * 1024;
+    /** S3 accepts at most 5 GiB in one PutObject. */
+    public static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
+
+    /** Always multipart (single-PUT limit 0), the default: see docs/backup-benchmark.md. */
+    public S3Settings(URI endpoint, String region, String bucket, String accessKey, String secretKey,
+                      boolean forcePathStyle, String sse, String kmsKeyId, int partSizeBytes,
+                      int partsInFlight, boolean checksumsWhenRequired) {
+        this(endpoint, region, bucket, accessKey, secretKey, forcePathStyle, sse, kmsKeyId, partSizeBytes,
+                partsInFlight, checksumsWhenRequired, 0);
+    }
 
     public S3Settings {
         if (bucket == null || bucket.isBlank()) {
@@ -46,6 +59,10 @@ public record S3Settings(URI endpoint, String region, String bucket, String acce
         if (partSizeBytes < MIN_PART_SIZE) {
             throw new IllegalArgumentException("s3.part-size-mb (S3_PART_SIZE_MB) must be at least 5: S3 rejects smaller parts");
         }
+        if (singlePutMaxBytes < 0 || singlePutMaxBytes > MAX_SINGLE_PUT) {
+            throw new IllegalArgumentException("s3.single-put-max-mb (S3_SINGLE_PUT_MAX_MB) must be between 0 and 5120:"
+                    + " S3 takes at most 5 GiB in one PUT");
+        }
         if (partsInFlight < 1) {
             throw new IllegalArgumentException("s3.parts-in-flight (S3_PARTS_IN_FLIGHT) must be at least 1");
         }
@@ -61,6 +78,6 @@ public record S3Settings(URI endpoint, String region, String bucket, String acce
         return "S3Settings[endpoint=" + endpoint + ", region=" + region + ", bucket=" + bucket
                 + ", accessKey=" + (accessKey == null ? "<default chain>" : accessKey) + ", forcePathStyle=" + forcePathStyle
                 + ", sse=" + sse + ", kmsKeyId=" + kmsKeyId + ", partSizeBytes=" + partSizeBytes
-                + ", partsInFlight=" + partsInFlight + "]";
+                + ", partsInFlight=" + partsInFlight + ", singlePutMaxBytes=" + singlePutMaxBytes + "]";
     }
 }

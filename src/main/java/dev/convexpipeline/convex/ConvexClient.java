@@ -259,8 +259,23 @@ public final class ConvexClient implements AutoCloseable {
      * must close it. Opening is retried; a failure while reading is not, since the bytes are gone.
      */
     public InputStream openExportStream(long startTs) {
+        return openExportDownload(startTs).body();
+    }
+
+    /**
+     * A snapshot download: the ZIP stream, as {@link #openExportStream(long)}, and its size.
+     *
+     * @param body          the ZIP bytes; the caller must close it
+     * @param contentLength the response's {@code Content-Length}, or -1 when the server sent none
+     */
+    public record ExportDownload(InputStream body, long contentLength) {
+    }
+
+    /** As {@link #openExportStream(long)}, also returning the {@code Content-Length} Convex sends with the ZIP. */
+    public ExportDownload openExportDownload(long startTs) {
         Call call = Call.get("/api/export/zip/" + startTs, "snapshot download " + startTs);
-        return execute(call, HttpResponse.BodyHandlers.ofInputStream(), ConvexClient::readErrorBody).body();
+        HttpResponse<InputStream> response = execute(call, HttpResponse.BodyHandlers.ofInputStream(), ConvexClient::readErrorBody);
+        return new ExportDownload(response.body(), response.headers().firstValueAsLong("Content-Length").orElse(-1));
     }
 
     /**

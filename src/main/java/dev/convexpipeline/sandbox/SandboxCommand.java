@@ -133,6 +133,9 @@ public final class SandboxCommand implements Callable<Integer> {
             overrides.put("s3.bucket", bucket);
             overrides.put("s3.access-key", s3AccessKey);
             overrides.put("s3.secret-key", s3SecretKey);
+            // S3Proxy keeps an unreadable entry (listing fails) for a PUT broken off mid-body, which a
+            // streaming single PUT of a failed backup would leave; its multipart path has no such trap.
+            overrides.put("s3.single-put-max-mb", environment.getOrDefault("S3_SINGLE_PUT_MAX_MB", "0"));
             // Backups go to the embedded S3 server unless the operator chose a target.
             overrides.put("backup.target", environment.getOrDefault("BACKUP_TARGET", "s3"));
             if (httpPort != null) {

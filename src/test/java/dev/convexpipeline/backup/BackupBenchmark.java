@@ -97,7 +97,8 @@ public final class BackupBenchmark {
             List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx" + xmx, "-Daws.requestChecksumCalculation=WHEN_REQUIRED",
                     "-Dbench.partMb=" + Integer.getInteger("bench.partMb", 8),
-                    "-Dbench.singlePut=" + Boolean.getBoolean("bench.singlePut"),
+                    "-Dbench.compareUploads=" + Boolean.getBoolean("bench.compareUploads"),
+                    "-Dbench.singlePutMaxMb=" + Long.getLong("bench.singlePutMaxMb", 0),
                     "-Dbench.partsInFlight=" + Integer.getInteger("bench.partsInFlight", 3),
                     "-cp", System.getProperty("java.class.path"), Measure.class.getName(),
                     convex.url(), convex.adminKey(), s3.endpoint().toString(), s3.accessKey(), s3.secretKey());
@@ -160,18 +161,21 @@ public final class BackupBenchmark {
             String adminKey = args[1];
             URI s3Endpoint = URI.create(args[2]);
             S3Settings settings = new S3Settings(s3Endpoint, "us-east-1", BUCKET, args[3], args[4], true, null, null,
-                    Integer.getInteger("bench.partMb", 8) * 1024 * 1024, Integer.getInteger("bench.partsInFlight", 3), true);
+                    Integer.getInteger("bench.partMb", 8) * 1024 * 1024, Integer.getInteger("bench.partsInFlight", 3), true,
+                    Long.getLong("bench.singlePutMaxMb", 0) * 1024 * 1024);
             Map<String, Object> result = new LinkedHashMap<>();
             try (ConvexClient client = new ConvexClient(ConvexClientConfig.of(convexUrl, adminKey));
                  S3Target target = new S3Target(settings, "bench")) {
                 // 1. The backup, timing the stream from the moment the export is ready.
                 long[] streamStart = new long[1];
+                double[][] cpuAtStreamStart = new double[1][];
                 SnapshotSource convexSource = new ConvexSnapshotSource(client, null, false, Duration.ofMinutes(30));
                 SnapshotSource timed = new SnapshotSource() {
                     @Override
                     public Snapshot take() throws Exception {
                         Snapshot snapshot = convexSource.take();
                         streamStart[0] = System.nanoTime();
+                        cpuAtStreamStart[0] = processCpu();
                         return snapshot;
                     }
 
@@ -193,6 +197,7 @@ public final class BackupBenchmark {
                 long start = System.nanoTime();
                 BackupManifest manifest = service.run();
                 long end = System.nanoTime();
+                double[] backupCpu = since(cpuAtStreamStart[0]);
                 Map<String, Double> cpuSeconds = cpu.stop();
                 result.put("backupThreadCpuSeconds", cpuSeconds);
                 System.out.printf("[bench] backup CPU seconds by thread (stream took %.1f s): %s%n",
@@ -210,27 +215,42 @@ public final class BackupBenchmark {
 
                 // 2. Raw download of the same export to /dev/null.
                 resetPeaks();
+                double[] cpuBefore = processCpu();
                 start = System.nanoTime();
                 long downloaded;
                 try (InputStream zip = client.openExportStream(manifest.snapshotTs())) {
                     downloaded = zip.transferTo(OutputStream.nullOutputStream());
                 }
                 end = System.nanoTime();
+                double[] downloadCpu = since(cpuBefore);
                 result.put("downloadMBps", mbps(downloaded, end - start));
                 result.put("downloadPeakHeapMB", peakHeapMb());
 
                 // 3. Plain upload of the same size: one PutObject with a known length.
                 S3Client s3 = target.client();
+                cpuBefore = processCpu();
                 start = System.nanoTime();
                 s3.putObject(b -> b.bucket(BUCKET).key("baseline/plain-put").contentLength(bytes),
                         RequestBody.fromContentProvider(() -> generated(bytes), bytes, "application/octet-stream"));
                 end = System.nanoTime();
+                double[] plainPutCpu = since(cpuBefore);
                 result.put("plainPutMBps", mbps(bytes, end - start));
+                // CPU seconds per GB of ZIP in this JVM and in the driver JVM (S3Proxy + emulator): on a small
+                // machine the backup, which downloads, parses and uploads at once, competes with both servers.
+                double gb = bytes / 1e9;
+                System.out.printf("[bench] CPU s per GB (backup JVM + S3Proxy/emulator JVM): backup stream %.1f + %.1f,"
+                                + " download %.1f + %.1f, plain PUT %.1f + %.1f%n",
+                        backupCpu[0] / gb, backupCpu[1] / gb, downloadCpu[0] / gb, downloadCpu[1] / gb,
+                        plainPutCpu[0] / gb, plainPutCpu[1] / gb);
+                result.put("cpuSecondsPerGb", Map.of("backup", List.of(backupCpu[0] / gb, backupCpu[1] / gb),
+                        "download", List.of(downloadCpu[0] / gb, downloadCpu[1] / gb),
+                        "plainPut", List.of(plainPutCpu[0] / gb, plainPutCpu[1] / gb)));
                 s3.deleteObject(b -> b.bucket(BUCKET).key("baseline/plain-put"));
 
                 // 4. The same multipart uploader fed from memory: upload alone, no download, hash or ZIP parsing.
                 start = System.nanoTime();
-                try (ObjectUpload upload = target.beginUpload("baseline/multipart", bytes); InputStream in = generated(bytes)) {
+                // Size unannounced (-1), so the target uses multipart whatever its single-PUT limit.
+                try (ObjectUpload upload = target.beginUpload("baseline/multipart", -1); InputStream in = generated(bytes)) {
                     in.transferTo(upload);
                     upload.complete();
                 }
@@ -238,14 +258,16 @@ public final class BackupBenchmark {
                 result.put("multipartMBps", mbps(bytes, end - start));
                 target.delete("baseline/multipart");
 
-                // 5. Experiment: the same backup, but one streaming PutObject of the announced size.
-                if (Boolean.getBoolean("bench.singlePut")) {
-                    long[] putStart = new long[1];
+                // 5. Comparison: the same backup through the other upload path (single PUT <-> multipart).
+                if (Boolean.getBoolean("bench.compareUploads")) {
+                    boolean otherIsSinglePut = settings.singlePutMaxBytes() == 0;
+                    long[] againStart = new long[1];
                     SnapshotSource timedAgain = new SnapshotSource() {
                         @Override
                         public Snapshot take() throws Exception {
                             Snapshot snapshot = convexSource.take();
-                            putStart[0] = System.nanoTime();
+                            againStart[0] = System.nanoTime();
+                            cpuAtStreamStart[0] = processCpu();
                             return snapshot;
                         }
 
@@ -259,92 +281,26 @@ public final class BackupBenchmark {
                             return convexSource.sourceUrl();
                         }
                     };
-                    BackupService single = new BackupService(new SinglePutTarget(target), timedAgain,
-                            new RetentionPolicy(Duration.ofDays(30), 7), new BackupMetrics(), Clock.systemUTC());
-                    BackupManifest again = single.run();
-                    end = System.nanoTime();
-                    result.put("singlePutBackupMBps", mbps(again.zip().bytes(), end - putStart[0]));
-                    System.out.printf("[bench] experiment: backup through one streaming PutObject: %.1f MB/s%n",
-                            mbps(again.zip().bytes(), end - putStart[0]));
+                    S3Settings multipartOnly = new S3Settings(settings.endpoint(), settings.region(), settings.bucket(),
+                            settings.accessKey(), settings.secretKey(), true, null, null, settings.partSizeBytes(),
+                            settings.partsInFlight(), true, otherIsSinglePut ? S3Settings.MAX_SINGLE_PUT : 0);
+                    try (S3Target multipartTarget = new S3Target(multipartOnly, "bench-multipart")) {
+                        BackupService multipart = new BackupService(multipartTarget, timedAgain,
+                                new RetentionPolicy(Duration.ofDays(30), 7), new BackupMetrics(), Clock.systemUTC());
+                        BackupManifest again = multipart.run();
+                        end = System.nanoTime();
+                        double[] againCpu = since(cpuAtStreamStart[0]);
+                        result.put(otherIsSinglePut ? "singlePutBackupMBps" : "multipartBackupMBps",
+                                mbps(again.zip().bytes(), end - againStart[0]));
+                        System.out.printf("[bench] comparison: the same backup through %s: %.1f MB/s,"
+                                        + " CPU s per GB %.1f + %.1f%n", otherIsSinglePut ? "one streaming PUT" : "multipart",
+                                mbps(again.zip().bytes(), end - againStart[0]),
+                                againCpu[0] / gb, againCpu[1] / gb);
+                    }
                 }
                 result.put("peakRssMB", peakRssMb());
             }
             System.out.println("RESULT " + JSON.writeValueAsString(result));
-        }
-
-        /** Experiment only: a known-size object as one streaming PutObject fed through a pipe. */
-        static final class SinglePutTarget implements BackupTarget {
-            private final S3Target s3;
-
-            SinglePutTarget(S3Target s3) {
-                this.s3 = s3;
-            }
-
-            @Override
-            public String describe() {
-                return s3.describe() + " (single PUT)";
-            }
-
-            @Override
-            public ObjectUpload beginUpload(String key, long expectedBytes) throws IOException {
-                if (expectedBytes < 0) {
-                    return s3.beginUpload(key, expectedBytes);
-                }
-                java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 20);
-                java.io.PipedOutputStream out = new java.io.PipedOutputStream(in);
-                java.util.concurrent.FutureTask<Object> put = new java.util.concurrent.FutureTask<>(() ->
-                        s3.client().putObject(b -> b.bucket(BUCKET).key(s3.objectKey(key)).contentLength(expectedBytes),
-                                RequestBody.fromInputStream(in, expectedBytes)));
-                Thread thread = new Thread(put, "single-put");
-                thread.setDaemon(true);
-                thread.start();
-                return new ObjectUpload() {
-                    @Override
-                    public void write(int b) throws IOException {
-                        out.write(b);
-                    }
-
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        out.write(b, off, len);
-                    }
-
-                    @Override
-                    public void complete() throws IOException {
-                        out.close();
-                        try {
-                            put.get();
-                        } catch (Exception e) {
-                            throw new IOException(e);
-                        }
-                    }
-
-                    @Override
-                    public void abort() {
-                        put.cancel(true);
-                    }
-                };
-            }
-
-            @Override
-            public void put(String key, byte[] content, String contentType) throws IOException {
-                s3.put(key, content, contentType);
-            }
-
-            @Override
-            public InputStream open(String key) throws IOException {
-                return s3.open(key);
-            }
-
-            @Override
-            public List<StoredObject> list(String prefix) throws IOException {
-                return s3.list(prefix);
-            }
-
-            @Override
-            public void delete(String key) throws IOException {
-                s3.delete(key);
-            }
         }
 
         /** Samples the CPU time of this JVM's threads, grouped by name, to show which stage is busy. */
@@ -419,9 +375,11 @@ public final class BackupBenchmark {
                                 + "\"}\n").getBytes(StandardCharsets.UTF_8));
                     }
                 }
-                for (int round = 0; round < 3; round++) {
+                for (int round = 0; round < 4; round++) {
+                    // Both upload paths: size announced (single PUT, what the backup uses) and unknown (multipart).
+                    long announced = round % 2 == 0 ? Files.size(zip) : -1;
                     try (InputStream in = Files.newInputStream(zip);
-                         ObjectUpload upload = target.beginUpload("warmup/snapshot.zip", -1)) {
+                         ObjectUpload upload = target.beginUpload("warmup/snapshot.zip", announced)) {
                         SnapshotScanner.scan(in, upload, false);
                         upload.complete();
                     }
@@ -454,6 +412,28 @@ public final class BackupBenchmark {
                     return n;
                 }
             };
+        }
+
+        /** CPU seconds used so far by this JVM and by its parent (the driver JVM hosting S3Proxy and the emulator). */
+        private static double[] processCpu() {
+            return new double[] {cpuSeconds(ProcessHandle.current().pid()),
+                    cpuSeconds(ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L))};
+        }
+
+        private static double[] since(double[] before) {
+            double[] now = processCpu();
+            return new double[] {now[0] - before[0], now[1] - before[1]};
+        }
+
+        /** utime + stime from /proc/<pid>/stat (clock ticks of 1/100 s), or NaN where unavailable. */
+        private static double cpuSeconds(long pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+            } catch (IOException | RuntimeException e) {
+                return Double.NaN;
+            }
         }
 
         private static double mbps(long bytes, long nanos) {

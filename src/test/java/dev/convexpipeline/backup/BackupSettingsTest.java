@@ -38,7 +38,10 @@ class BackupSettingsTest {
         BackupSettings settings = BackupSettings.load(s3::get);
         assertThat(settings.s3().sse()).isEqualTo("aws:kms");
         assertThat(settings.s3().partSizeBytes()).isEqualTo(8 * 1024 * 1024);
+        assertThat(settings.s3().singlePutMaxBytes()).isZero();
         assertThat(settings.s3().accessKey()).isNull();
+        s3.put("s3.single-put-max-mb", "5120");
+        assertThat(BackupSettings.load(s3::get).s3().singlePutMaxBytes()).isEqualTo(S3Settings.MAX_SINGLE_PUT);
     }
 
     @Test
@@ -49,6 +52,8 @@ class BackupSettingsTest {
                 .hasMessageContaining("S3_SSE");
         assertThatThrownBy(() -> BackupSettings.load(Map.of("backup.target", "s3", "s3.bucket", "b", "s3.part-size-mb", "1")::get))
                 .hasMessageContaining("S3_PART_SIZE_MB");
+        assertThatThrownBy(() -> BackupSettings.load(Map.of("backup.target", "s3", "s3.bucket", "b", "s3.single-put-max-mb", "6000")::get))
+                .hasMessageContaining("S3_SINGLE_PUT_MAX_MB");
         assertThatThrownBy(() -> BackupSettings.load(Map.<String, String>of()::get).createService(new BackupMetrics(),
                 java.time.Clock.systemUTC())).hasMessageContaining("CONVEX_SERVICE_TOKEN");
         assertThatThrownBy(() -> new RetentionPolicy(Duration.ofDays(30), 0)).hasMessageContaining("BACKUP_KEEP_LAST");

@@ -32,6 +32,30 @@ class SnapshotScannerTest {
     }
 
     @Test
+    void newlineSearchFindsWhatAByteLoopFinds() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        for (int round = 0; round < 2_000; round++) {
+            byte[] bytes = new byte[random.nextInt(1, 80)];
+            for (int i = 0; i < bytes.length; i++) {
+                // Mostly bytes next to '\n' in value (0x09, 0x0B, 0x8A, 0xFF…), some newlines, often adjacent.
+                int pick = random.nextInt(8);
+                bytes[i] = (byte) (pick == 0 ? '\n' : pick == 1 ? 0x0B : pick == 2 ? 0x09 : pick == 3 ? 0x8A
+                        : pick == 4 ? 0xFF : pick == 5 ? 0x00 : random.nextInt(256));
+            }
+            int from = random.nextInt(bytes.length);
+            int end = from + random.nextInt(bytes.length - from + 1);
+            int expected = end;
+            for (int i = from; i < end; i++) {
+                if (bytes[i] == '\n') {
+                    expected = i;
+                    break;
+                }
+            }
+            assertThat(SnapshotScanner.nextNewline(bytes, from, end)).as("round %d", round).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void tableDigestIgnoresLineOrderButCountsDuplicates() throws Exception {
         List<String> lines = TestSnapshots.threeTables().get("messages");
         List<String> reversed = Arrays.asList(lines.get(2), lines.get(1), lines.get(0));

@@ -83,6 +83,8 @@ final class TestSnapshots {
         volatile long breakAfter = -1;
         /** Stop sending (block forever) after this many bytes (-1: never). */
         volatile long stallAfter = -1;
+        /** The size announced with the snapshot (as Convex's Content-Length): -2 = the ZIP's real size, -1 = none. */
+        volatile long announcedBytes = -1;
 
         FixedSource(byte[] zip, long firstTs) {
             this.zip = zip;
@@ -101,7 +103,8 @@ final class TestSnapshots {
             if (stallAfter >= 0) {
                 stream = new StallingStream(stream, stallAfter);
             }
-            return new Snapshot(nextTs.getAndAdd(1_000_000_000L), sourceUrl(), instance(), false, -1, stream);
+            long announced = announcedBytes == -2 ? zip.length : announcedBytes;
+            return new Snapshot(nextTs.getAndAdd(1_000_000_000L), sourceUrl(), instance(), false, announced, stream);
         }
 
         @Override
