@@ -1,6 +1,8 @@
 package dev.convexpipeline;
 
 import dev.convexpipeline.app.ServeCommand;
+import dev.convexpipeline.emulator.EmulatorCommand;
+import dev.convexpipeline.sandbox.SandboxCommand;
 import dev.convexpipeline.stripe.StripeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,7 +12,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PipelineVersion.Provider.class,
         description = "Camel pipeline between Stripe, a Convex deployment and S3.",
-        subcommands = {ServeCommand.class, StripeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, EmulatorCommand.class, SandboxCommand.class, StripeCommand.class,
+                CommandLine.HelpCommand.class})
 public final class PipelineCli implements Runnable {
 
     public static void main(String[] args) {
@@ -20,6 +23,14 @@ public final class PipelineCli implements Runnable {
     /** The configured command tree, also used by tests to run commands in-process. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new PipelineCli());
+        // Picocli omits the usage when it has a suggestion; operators get both.
+        cli.setParameterExceptionHandler((ex, args) -> {
+            CommandLine command = ex.getCommandLine();
+            command.getErr().println(ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, command.getErr());
+            command.usage(command.getErr());
+            return command.getCommandSpec().exitCodeOnInvalidInput();
+        });
         // One short reason line for a failed command, not a stack trace; details go to the log.
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getCommandName() + " failed: " + OperatorMessages.describe(ex));

@@ -25,7 +25,7 @@ public final class PipelineRuntime implements AutoCloseable {
             throw new IllegalArgumentException("Configuration file " + configFile.toAbsolutePath()
                     + " not found: run from the project directory or pass --config");
         }
-        Main main = new Main(PipelineRuntime.class);
+        Main main = new Main();
         main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
         main.configure().addConfiguration(PipelineBeans.class);
         Map<String, String> all = new LinkedHashMap<>(overrides);

@@ -10,13 +10,11 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -185,7 +183,12 @@ public final class ConvexClient implements AutoCloseable {
     /**
      * Asks the deployment to write a ZIP snapshot ({@code POST /api/export/request/zip}).
      *
-     * @throws ConvexExportInProgressException when another export is requested or running
+     * <p>If the answer is {@code ExportInProgress} but the export in progress was created after
+     * this call began (this call's own, when a lost response was retried; or a concurrent
+     * caller's), that export is awaited instead of failing: either way it is a snapshot no older
+     * than this call.
+     *
+     * @throws ConvexExportInProgressException when an export that predates this call is still running
      */
     public PendingExport requestExport(boolean includeStorage) {
         String previous = latestExport().map(ExportStatus::id).orElse(null);
@@ -194,10 +197,15 @@ public final class ConvexClient implements AutoCloseable {
         try {
             execute(call);
         } catch (ConvexRequestException e) {
-            if ("ExportInProgress".equals(e.code())) {
-                throw new ConvexExportInProgressException(deployment, e.status(), e.code(), e.serverMessage());
+            if (!"ExportInProgress".equals(e.code())) {
+                throw e;
             }
-            throw e;
+            Optional<ExportStatus> running = latestExport();
+            if (running.isPresent() && !Objects.equals(running.get().id(), previous) && !running.get().isFinished()) {
+                LOG.info("Export {} on {} started after this request began; waiting for it", running.get().id(), deployment);
+                return new PendingExport(previous);
+            }
+            throw new ConvexExportInProgressException(deployment, e.status(), e.code(), e.serverMessage());
         }
         return new PendingExport(previous);
     }
@@ -597,11 +605,9 @@ public final class ConvexClient implements AutoCloseable {
                 }
                 retryAfter = parseRetryAfter(response.headers().firstValue("Retry-After").orElse(null));
                 lastCause = new ConvexException("HTTP " + status + " " + error.code() + ": " + message);
-            } catch (HttpTimeoutException e) {
-                lastCause = e;
-            } catch (ConnectException e) {
-                lastCause = e;
             } catch (IOException e) {
+                // Timeouts (HttpTimeoutException), refused connections (ConnectException) and resets:
+                // the request may never have reached the deployment, so another attempt can succeed.
                 lastCause = e;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

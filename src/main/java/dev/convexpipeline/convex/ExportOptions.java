@@ -34,6 +34,10 @@ public record ExportOptions(boolean includeStorage, Duration timeout, Duration p
         return new ExportOptions(includeStorage, wait, pollInterval, progress);
     }
 
+    public ExportOptions withPollInterval(Duration interval) {
+        return new ExportOptions(includeStorage, timeout, interval, progress);
+    }
+
     public ExportOptions withProgress(Consumer<String> listener) {
         return new ExportOptions(includeStorage, timeout, pollInterval, listener);
     }

@@ -66,6 +66,10 @@ public record ImportOptions(ImportFormat format, ImportMode mode, String tableNa
         return new ImportOptions(format, mode, tableName, confirmDeletes, partSize, wait, pollInterval, progress);
     }
 
+    public ImportOptions withPollInterval(Duration interval) {
+        return new ImportOptions(format, mode, tableName, confirmDeletes, partSize, timeout, interval, progress);
+    }
+
     public ImportOptions withProgress(Consumer<String> listener) {
         return new ImportOptions(format, mode, tableName, confirmDeletes, partSize, timeout, pollInterval, listener);
     }

@@ -74,8 +74,10 @@ public final class ConvexEmulator implements AutoCloseable {
         }
     }
 
+    private static final String ADMIN_KEY_FILE = "admin_key";
+
     private final Config config;
-    private final List<String> adminKeys;
+    private List<String> adminKeys;
     private final FunctionRegistry registry = new FunctionRegistry();
     private DocumentStore store;
     private FunctionRunner runner;
@@ -90,7 +92,9 @@ public final class ConvexEmulator implements AutoCloseable {
     public ConvexEmulator(Config config) {
         this.config = config;
         this.adminKeys = config.adminKeys().isEmpty()
-                ? List.of(AdminKeys.generate(config.instanceName())) : config.adminKeys();
+                ? List.of(config.dataDirectory().flatMap(ConvexEmulator::savedAdminKey)
+                        .orElseGet(() -> AdminKeys.generate(config.instanceName())))
+                : config.adminKeys();
         ApplicationFunctions.registerAll(registry);
         SystemFunctions.registerAll(registry);
         dev.convexpipeline.emulator.functions.app.StripeFunctions.registerAll(registry);
@@ -118,7 +122,11 @@ public final class ConvexEmulator implements AutoCloseable {
             throw new UncheckedIOException("Could not prepare the emulator directory " + config.dataDirectory()
                     .map(Path::toString).orElse("(temp)") + ": " + e.getMessage(), e);
         }
+        if (config.adminKeys().isEmpty() && config.dataDirectory().isPresent()) {
+            saveAdminKey(scratchDirectory, adminKeys.get(0));
+        }
         store = new DocumentStore(config.dataDirectory());
+        BackgroundJobs.failInterrupted(store);
         runner = new FunctionRunner(registry, store);
         if (config.demoData() && store.latest().table("users").isEmpty()) {
             DemoData.load(this);
@@ -232,6 +240,35 @@ public final class ConvexEmulator implements AutoCloseable {
             throw new IllegalStateException("The Convex emulator is not running; call start() first");
         }
         return store;
+    }
+
+    /**
+     * A generated key is kept next to the data (like self-hosted's credentials file), so a
+     * restart with the same data directory keeps working with the key printed the first time.
+     */
+    private static Optional<String> savedAdminKey(Path dataDirectory) {
+        Path file = dataDirectory.resolve(ADMIN_KEY_FILE);
+        try {
+            return Files.exists(file) ? Optional.of(Files.readString(file).trim()).filter(k -> !k.isEmpty()) : Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not read the saved admin key " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void saveAdminKey(Path dataDirectory, String key) {
+        Path file = dataDirectory.resolve(ADMIN_KEY_FILE);
+        try {
+            if (!Files.exists(file)) {
+                Files.writeString(file, key + "\n");
+                try {
+                    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                } catch (UnsupportedOperationException e) {
+                    LOG.debug("File system without POSIX permissions; {} keeps default permissions", file);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not save the generated admin key to " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -52,12 +52,19 @@ public final class EmulatorCommand implements Callable<Integer> {
             // Printed once so the operator can use it; it is never written to the logs.
             System.out.println("Admin key (generated): " + emulator.adminKey());
         } else {
-            System.out.println("Admin key: the one given with --admin-key / CONVEX_ADMIN_KEY");
+            // The operator already has this key; show only enough to tell which one is in use.
+            System.out.println("Admin key (from --admin-key / CONVEX_ADMIN_KEY): " + masked(emulator.adminKey()));
         }
         System.out.println("Use: npx convex export --url " + emulator.url() + " --admin-key <key> --path snapshot.zip");
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    static String masked(String key) {
+        int bar = key.indexOf('|');
+        String visible = key.substring(0, Math.min(key.length(), bar < 0 ? 4 : bar + 5));
+        return visible + "…";
     }
 
     public static void main(String[] args) {

@@ -39,7 +39,8 @@ public final class ConvexReadinessCheck extends AbstractHealthCheck {
             probe.check();
             builder.up();
         } catch (Exception e) {
-            builder.message("Convex at " + deploymentUrl + " is not usable: " + OperatorMessages.describe(e));
+            // The URL is in the details: Camel's health JSON mangles slashes inside messages.
+            builder.message("Convex deployment is not usable: " + OperatorMessages.describe(e));
             builder.down();
         }
     }

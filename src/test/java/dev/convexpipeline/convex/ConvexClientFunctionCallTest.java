@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.emulator.ConvexEmulator;
+import dev.convexpipeline.emulator.functions.ConvexError;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +29,13 @@ class ConvexClientFunctionCallTest {
     @BeforeAll
     static void startEmulator() {
         emulator = TestDeployments.startEmulator();
+        // Test-only functions: echo arguments back unchanged, and fail with structured errorData.
+        emulator.functions()
+                .internalQuery("test:echo", (context, args) -> args)
+                .action("test:echoAction", (context, args) -> args)
+                .internalMutation("test:fail", (context, args) -> {
+                    throw new ConvexError(args);
+                });
     }
 
     @AfterAll
@@ -59,6 +67,42 @@ class ConvexClientFunctionCallTest {
         assertThat(user.get("_id")).isEqualTo(id);
         assertThat(user.get("email").textValue()).isEqualTo("a@example.com");
         assertThat(user.get("_creationTime").isFloatingPointNumber()).as("_creationTime is float64").isTrue();
+    }
+
+    @Test
+    void argumentsAndResultsKeepInt64Float64BytesAndNesting() {
+        ObjectNode args = NODES.objectNode();
+        args.set("big", ConvexValues.int64(Long.MIN_VALUE));
+        args.set("small", ConvexValues.int64(3));
+        args.set("integralFloat", ConvexValues.float64(3.0));
+        args.set("nan", ConvexValues.float64(Double.NaN));
+        args.set("negativeZero", ConvexValues.float64(-0.0));
+        args.set("blob", ConvexValues.bytes(new byte[] {0, (byte) 0xfe, 42}));
+        args.putObject("nested").putArray("list").add(ConvexValues.int64(1)).add(ConvexValues.float64(1.0)).add("s")
+                .addNull().add(true);
+
+        JsonNode echoed = client.query("test:echo", args);
+        JsonNode echoedByAction = client.action("test:echoAction", args);
+
+        assertThat(echoed).isEqualTo(args);
+        assertThat(echoedByAction).isEqualTo(args);
+        assertThat(echoed.get("small").isIntegralNumber()).isTrue();
+        assertThat(echoed.get("integralFloat").isFloatingPointNumber()).isTrue();
+        assertThat(Double.doubleToRawLongBits(echoed.get("negativeZero").doubleValue()))
+                .isEqualTo(Double.doubleToRawLongBits(-0.0));
+    }
+
+    @Test
+    void errorDataIsDecodedWithItsTypes() {
+        ObjectNode data = NODES.objectNode().put("code", "TEST_FAILURE");
+        data.set("count", ConvexValues.int64(7));
+        data.set("ratio", ConvexValues.float64(2.0));
+
+        ConvexFunctionException failure = catchThrowableOfType(ConvexFunctionException.class,
+                () -> client.mutation("test:fail", data));
+
+        assertThat(failure.errorData()).isEqualTo(data);
+        assertThat(failure.errorCode()).isEqualTo("TEST_FAILURE");
     }
 
     @Test
@@ -142,6 +186,20 @@ class ConvexClientFunctionCallTest {
     }
 
     @Test
+    void requestTimeoutsAreRetried() {
+        proxy.delayNext(1, 1_500);
+        ConvexClientConfig impatient = ConvexClientConfig.of(proxy.url(), emulator.adminKey())
+                .withTimeouts(Duration.ofSeconds(1), Duration.ofMillis(300))
+                .withRetryPolicy(new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(50)));
+
+        try (ConvexClient quick = new ConvexClient(impatient)) {
+            assertThat(quick.query("users:list", NODES.objectNode()).isArray()).isTrue();
+        }
+
+        assertThat(proxy.requestCount()).isEqualTo(2);
+    }
+
+    @Test
     void tooManyRequestsWaitsForRetryAfter() {
         proxy.failNext(1, 429, "1");
         long started = System.nanoTime();
@@ -177,6 +235,42 @@ class ConvexClientFunctionCallTest {
         assertThat(failure.code()).isEqualTo("BadConvexFunctionIdentifier");
         assertThat(proxy.requestCount()).isEqualTo(1);
         assertThat(failure.getMessage()).doesNotContain(emulator.adminKey());
+    }
+
+    @Test
+    void exportInProgressIsReportedAsItsOwnTypeWithoutRetrying() {
+        proxy.failNext(1, 400, null, "/api/export/request", "ExportInProgress",
+                "There is already an export requested or in progress.");
+
+        ConvexExportInProgressException failure = catchThrowableOfType(ConvexExportInProgressException.class,
+                () -> client.requestExport(false));
+
+        assertThat(failure.code()).isEqualTo("ExportInProgress");
+        assertThat(failure.getMessage()).contains(proxy.url()).contains("already requested or in progress")
+                .contains("wait for it to finish");
+        assertThat(proxy.requestLines()).filteredOn(line -> line.startsWith("POST /api/export/request")).hasSize(1);
+    }
+
+    @Test
+    void adminKeyNeverAppearsInAnyFailureMessage() {
+        String key = emulator.adminKey();
+        proxy.failNext(100, 500, null);
+        Throwable unavailable = catchThrowableOfType(ConvexUnavailableException.class, client::version);
+        proxy.failNext(0, 500, null);
+        Throwable functionError = catchThrowableOfType(ConvexFunctionException.class,
+                () -> client.query("users:doesNotExist", NODES.objectNode()));
+        Throwable badRequest = catchThrowableOfType(ConvexRequestException.class,
+                () -> client.query("bad path!", NODES.objectNode()));
+        Throwable snapshot = catchThrowableOfType(ConvexSnapshotException.class,
+                () -> client.importSnapshot(new java.io.ByteArrayInputStream("{oops\n".getBytes()),
+                        ImportOptions.table(ImportFormat.JSON_LINES, "broken", ImportMode.REQUIRE_EMPTY)));
+
+        for (Throwable failure : java.util.List.of(unavailable, functionError, badRequest, snapshot)) {
+            for (Throwable t = failure; t != null; t = t.getCause()) {
+                assertThat(String.valueOf(t.getMessage())).doesNotContain(key);
+            }
+        }
+        assertThat(client.config().toString()).doesNotContain(key);
     }
 
     private static ObjectNode args(String field, String value) {

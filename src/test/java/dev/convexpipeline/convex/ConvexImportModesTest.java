@@ -104,6 +104,21 @@ class ConvexImportModesTest {
     }
 
     @Test
+    void leadingUtf8BomIsStrippedFromTextImportsLikeTheCliDoes() {
+        byte[] text = "{\"label\":\"bom\"}\n".getBytes(StandardCharsets.UTF_8);
+        byte[] withBom = new byte[text.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(text, 0, withBom, 3, text.length);
+
+        client.importSnapshot(new ByteArrayInputStream(withBom),
+                ImportOptions.table(ImportFormat.JSON_LINES, "bom", ImportMode.REQUIRE_EMPTY));
+
+        assertThat(labels("bom")).containsExactly("bom");
+    }
+
+    @Test
     void malformedInputFailsWithTheServersReason() {
         byte[] broken = "{\"label\":\"ok\"}\n{not json\n".getBytes(StandardCharsets.UTF_8);
 

@@ -32,11 +32,14 @@ final class FaultInjectingProxy implements AutoCloseable {
     private final HttpServer server;
     private final HttpClient forwarder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final AtomicInteger failuresLeft = new AtomicInteger();
+    private final AtomicInteger delaysLeft = new AtomicInteger();
+    private volatile long delayMillis;
     private final AtomicInteger requests = new AtomicInteger();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
     private volatile int failureStatus = 503;
     private volatile String retryAfter;
     private volatile String failingPathPrefix = "/";
+    private volatile String failureBody = "{\"code\":\"Overloaded\",\"message\":\"injected failure\"}";
 
     FaultInjectingProxy(String targetUrl) throws IOException {
         this.target = URI.create(targetUrl);
@@ -57,10 +60,22 @@ final class FaultInjectingProxy implements AutoCloseable {
 
     /** Like {@link #failNext(int, int, String)}, counting only requests whose path starts with {@code pathPrefix}. */
     void failNext(int count, int status, String retryAfterHeader, String pathPrefix) {
+        failNext(count, status, retryAfterHeader, pathPrefix, "Overloaded", "injected failure");
+    }
+
+    /** Like {@link #failNext(int, int, String, String)}, answering with the given Convex error code and message. */
+    void failNext(int count, int status, String retryAfterHeader, String pathPrefix, String code, String message) {
+        this.failureBody = "{\"code\":\"" + code + "\",\"message\":\"" + message + "\"}";
         this.failingPathPrefix = pathPrefix;
         this.failureStatus = status;
         this.retryAfter = retryAfterHeader;
         failuresLeft.set(count);
+    }
+
+    /** The next {@code count} requests are held for {@code millis} before being forwarded (a hung server). */
+    void delayNext(int count, long millis) {
+        this.delayMillis = millis;
+        delaysLeft.set(count);
     }
 
     int requestCount() {
@@ -78,9 +93,17 @@ final class FaultInjectingProxy implements AutoCloseable {
         requestLines.add(exchange.getRequestMethod() + " " + pathAndQuery);
         try (exchange) {
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
+            if (delaysLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
             boolean matches = exchange.getRequestURI().getRawPath().startsWith(failingPathPrefix);
             if (matches && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                byte[] body = "{\"code\":\"Overloaded\",\"message\":\"injected failure\"}".getBytes(StandardCharsets.UTF_8);
+                byte[] body = failureBody.getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("Content-Type", "application/json");
                 if (retryAfter != null) {
                     exchange.getResponseHeaders().add("Retry-After", retryAfter);

@@ -117,6 +117,7 @@ class EmulatorConsistencyTest {
                 for (JsonNode value : page.get("values")) {
                     assertThat(value.get("_table").asText()).isEqualTo("items");
                     assertThat(value.get("_component").asText()).isEmpty();
+                    assertThat(value.get("_ts").asLong()).as("_ts is the document's commit").isBetween(1L, snapshot);
                     assertThat(value.get("n").doubleValue()).as("no write after the snapshot is visible").isNotEqualTo(-1.0);
                     assertThat(ids.add(value.get("_id").asText())).as("no document twice").isTrue();
                 }
@@ -133,6 +134,58 @@ class EmulatorConsistencyTest {
             writing.set(false);
             writer.join();
         }
+    }
+
+    @Test
+    void documentDeltasFollowTheSnapshotWithEveryLaterWrite() {
+        String kept = emulator.insert("items", NODES.objectNode().put("n", 1.0));
+        String removed = emulator.insert("items", NODES.objectNode().put("n", 2.0));
+        JsonNode listing = client.adminJson("/api/list_snapshot", "{}").json();
+        assertThat(listing.get("hasMore").asBoolean()).isFalse();
+        long snapshot = listing.get("snapshot").asLong();
+
+        emulator.store().write(tx -> {
+            tx.patch(kept, NODES.objectNode().put("n", 10.0));
+            return null;
+        });
+        emulator.store().write(tx -> {
+            tx.delete(removed);
+            return null;
+        });
+        String added = emulator.insert("items", NODES.objectNode().put("n", 3.0));
+        emulator.insert("other", NODES.objectNode().put("n", 4.0));
+
+        JsonNode deltas = client.get("/api/document_deltas?tableName=items&cursor=" + snapshot,
+                "Authorization", "Convex " + client.adminKey()).json();
+        JsonNode values = deltas.get("values");
+        assertThat(values).hasSize(3);
+        assertThat(values.get(0).get("_id").asText()).isEqualTo(kept);
+        assertThat(values.get(0).get("n").doubleValue()).isEqualTo(10.0);
+        assertThat(values.get(1).get("_id").asText()).isEqualTo(removed);
+        assertThat(values.get(1).get("_deleted").asBoolean()).isTrue();
+        assertThat(values.get(1).has("n")).isFalse();
+        assertThat(values.get(2).get("_id").asText()).isEqualTo(added);
+        assertThat(deltas.get("hasMore").asBoolean()).isFalse();
+        assertThat(values.get(0).get("_ts").asLong()).isLessThan(values.get(2).get("_ts").asLong());
+
+        JsonNode empty = client.adminJson("/api/document_deltas", "{\"cursor\":" + deltas.get("cursor").asLong() + "}").json();
+        assertThat(empty.get("values")).isEmpty();
+        EmulatorClient.Response missingCursor = client.adminJson("/api/document_deltas", "{}");
+        assertThat(missingCursor.status()).isEqualTo(400);
+        assertThat(missingCursor.body()).isEqualTo(
+                "{\"code\":\"DocumentDeltasCursorRequired\",\"message\":\"/api/document_deltas requires a cursor\"}");
+    }
+
+    @Test
+    void streamingExportHelpersDescribeTheTables() {
+        emulator.insert("items", NODES.objectNode().put("n", 1.0));
+        emulator.insert("items", NODES.objectNode().put("label", "x"));
+        EmulatorClient.Response columns = client.get("/api/get_table_column_names", "Authorization", "Convex " + client.adminKey());
+        assertThat(columns.body()).isEqualTo("{\"byComponent\":{\"\":[{\"name\":\"items\",\"columns\":"
+                + "[\"_creationTime\",\"_id\",\"label\",\"n\"]}]}}");
+        EmulatorClient.Response probe = client.get("/api/test_streaming_export_connection", "Authorization", "Convex " + client.adminKey());
+        assertThat(probe.status()).isEqualTo(200);
+        assertThat(probe.body()).isEqualTo("null");
     }
 
     @Test

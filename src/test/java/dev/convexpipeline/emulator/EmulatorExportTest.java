@@ -68,7 +68,8 @@ class EmulatorExportTest {
                     "big/documents.jsonl", "big/generated_schema.jsonl");
             for (ZipArchiveEntry entry : entries) {
                 assertThat(entry.getMethod()).as(entry.getName()).isEqualTo(ZipEntry.DEFLATED);
-                assertThat(entry.getUnixMode() & 0777).as(entry.getName()).isEqualTo(0644);
+                assertThat(entry.getUnixMode()).as(entry.getName()).isEqualTo(0644);
+                assertThat(entry.getPlatform()).isEqualTo(ZipArchiveEntry.PLATFORM_UNIX);
             }
             assertThat(read(zip, "README.md")).startsWith("# Welcome to your Convex snapshot export!");
             int messagesNumber = emulator.store().latest().table("messages").orElseThrow().number();
@@ -119,6 +120,27 @@ class EmulatorExportTest {
         assertThat(missing.status()).isEqualTo(404);
         assertThat(missing.json().get("code").asText()).isEqualTo("ExportNotFound");
         assertThat(client.get("/api/export/zip/12345").status()).isEqualTo(403);
+    }
+
+    @Test
+    void completedExportsTakeANewExpirationAndCannotBeCanceled() throws Exception {
+        ObjectNode completed = exportAndWait();
+        String id = completed.get("_id").asText();
+        EmulatorClient.Response expiration = client.adminJson("/api/export/set_expiration/" + id,
+                "{\"expiration_ts_ns\":1900000000000000000}");
+        assertThat(expiration.status()).isEqualTo(200);
+        assertThat(emulator.store().latest().get(id).orElseThrow().get("expiration_ts").longValue())
+                .isEqualTo(1900000000000000000L);
+        EmulatorClient.Response cancel = client.adminJson("/api/export/cancel/" + id, null);
+        assertThat(cancel.status()).as("the backend raises a plain error here").isEqualTo(500);
+        assertThat(cancel.json().get("code").asText()).isEqualTo("InternalServerError");
+    }
+
+    @Test
+    void corsMirrorsTheOrigin() {
+        EmulatorClient.Response response = client.get("/version", "Origin", "http://dashboard.local");
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).hasValue("http://dashboard.local");
+        assertThat(response.headers().firstValue("Access-Control-Allow-Credentials")).hasValue("true");
     }
 
     private ObjectNode exportAndWait() throws InterruptedException {

@@ -142,6 +142,30 @@ class EmulatorImportTest {
     }
 
     @Test
+    void replaceZipCanSwapTableNumbersBetweenReplacedTables() throws IOException {
+        emulator.insert("alpha", NODES.objectNode().put("x", 1.0));
+        emulator.insert("beta", NODES.objectNode().put("x", 2.0));
+        int alphaNumber = emulator.store().latest().table("alpha").orElseThrow().number();
+        int betaNumber = emulator.store().latest().table("beta").orElseThrow().number();
+        String alphaId = ConvexIds.generate(betaNumber);
+        String betaId = ConvexIds.generate(alphaNumber);
+        byte[] zip = zip(Map.of(
+                "_tables/documents.jsonl", "{\"name\":\"alpha\",\"id\":" + betaNumber + "}\n{\"name\":\"beta\",\"id\":"
+                        + alphaNumber + "}\n",
+                "alpha/documents.jsonl", "{\"_id\":\"" + alphaId + "\",\"x\":10}\n",
+                "alpha/generated_schema.jsonl", "\"uniform\"\n",
+                "beta/documents.jsonl", "{\"_id\":\"" + betaId + "\",\"x\":20}\n",
+                "beta/generated_schema.jsonl", "\"uniform\"\n"));
+        String importId = upload("{\"format\":\"zip\",\"mode\":\"replace\"}", zip);
+        waitForState(importId, "waiting_for_confirmation");
+        perform(importId);
+        waitForState(importId, "completed");
+        assertThat(emulator.store().latest().table("alpha").orElseThrow().number()).isEqualTo(betaNumber);
+        assertThat(emulator.documents("alpha").get(0).get("_id").asText()).isEqualTo(alphaId);
+        assertThat(emulator.documents("beta").get(0).get("_id").asText()).isEqualTo(betaId);
+    }
+
+    @Test
     void foreignIdIsAnImportConflict() {
         emulator.insert("users", NODES.objectNode().put("authSubject", "a"));
         String foreign = ConvexIds.generate(10077);

@@ -17,6 +17,19 @@ class EmulatorPersistenceTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     @Test
+    void aDataDirectoryServesOneEmulatorAtATime(@TempDir Path dataDir) {
+        ConvexEmulator.Config config = ConvexEmulator.Config.ephemeral().withDataDirectory(dataDir);
+        try (ConvexEmulator first = new ConvexEmulator(config).start()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ConvexEmulator(config).start())
+                    .hasMessageContaining("is in use by another running emulator");
+            assertThat(first.documents("users")).isEmpty();
+        }
+        try (ConvexEmulator again = new ConvexEmulator(config).start()) {
+            assertThat(again.documents("users")).isEmpty();
+        }
+    }
+
+    @Test
     void restartKeepsAllCommittedData(@TempDir Path dataDir) throws Exception {
         ConvexEmulator.Config config = ConvexEmulator.Config.ephemeral().withDataDirectory(dataDir);
         List<ObjectNode> usersBefore;
@@ -41,7 +54,8 @@ class EmulatorPersistenceTest {
             eventsBefore = first.documents("stripe_events");
             eventsNumber = first.store().latest().table("stripe_events").orElseThrow().number();
         }
-        try (ConvexEmulator second = new ConvexEmulator(config.withAdminKey(key)).start()) {
+        try (ConvexEmulator second = new ConvexEmulator(config).start()) {
+            assertThat(second.adminKey()).as("a generated key is kept with the data").isEqualTo(key);
             assertThat(second.documents("users")).isEqualTo(usersBefore);
             assertThat(second.documents("stripe_events")).isEqualTo(eventsBefore);
             ObjectNode event = second.documents("stripe_events").get(0);

@@ -168,7 +168,7 @@ class EmulatorRoutesTest {
         assertThat(unknown.get("errorMessage").asText()).endsWith("Could not find public function for 'messages:nope'.\n");
         JsonNode wrongKind = client.call("mutation", "users:list", "{}", null);
         assertThat(wrongKind.get("errorMessage").asText())
-                .endsWith("Trying to execute users:list as Mutation, but it is defined as Query.\n");
+                .endsWith("Trying to execute users.js:list as Mutation, but it is defined as Query.\n");
         EmulatorClient.Response run = client.adminJson("/api/run/messages/nope", "{\"args\":{}}");
         assertThat(run.json().get("errorMessage").asText())
                 .endsWith("Could not find function for 'messages:nope'. Did you forget to run `npx convex dev`?\n");
@@ -210,6 +210,23 @@ class EmulatorRoutesTest {
                 "{\"queries\":[{\"path\":\"users:list\",\"args\":{}},{\"path\":\"nope:x\",\"args\":{}}]}");
         assertThat(batch.json().get("results")).hasSize(2);
         assertThat(batch.json().get("results").get(1).get("status").asText()).isEqualTo("error");
+    }
+
+    @Test
+    void actionsRunOtherFunctionsAndLogLinesAreReturned() {
+        emulator.functions().action("greet:hello", (ctx, args) -> {
+            ctx.log("hello");
+            ctx.runMutation("users:upsert", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                    .put("authSubject", "routes|action"));
+            return ctx.runQuery("users:getByAuthSubject", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                    .objectNode().put("authSubject", "routes|action")).get("authSubject");
+        });
+        JsonNode response = client.call("action", "greet:hello", "{}", null);
+        assertThat(response.get("status").asText()).isEqualTo("success");
+        assertThat(response.get("value").asText()).isEqualTo("routes|action");
+        assertThat(response.get("logLines").get(0).asText()).isEqualTo("[LOG] 'hello'");
+        JsonNode asQuery = client.call("query", "greet:hello", "{}", null);
+        assertThat(asQuery.get("errorMessage").asText()).endsWith("Trying to execute greet.js:hello as Query, but it is defined as Action.\n");
     }
 
     @Test

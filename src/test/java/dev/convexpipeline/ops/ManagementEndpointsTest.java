@@ -49,6 +49,14 @@ class ManagementEndpointsTest {
     }
 
     @Test
+    void readinessIsDownWithTheReasonWhenNoAdminKeyIsConfigured() throws Exception {
+        HttpResponse<String> ready = get("/observe/health/ready", null);
+        assertThat(ready.statusCode()).isEqualTo(503);
+        HttpResponse<String> status = get("/admin/status", "Bearer " + TOKEN);
+        assertThat(status.body()).contains("\"ready\":false").contains("CONVEX_SERVICE_TOKEN");
+    }
+
+    @Test
     void adminApiRejectsMissingAndWrongTokens() throws Exception {
         assertThat(get("/admin/status", null).statusCode()).isEqualTo(401);
         assertThat(get("/admin/status", "Bearer wrong").statusCode()).isEqualTo(401);

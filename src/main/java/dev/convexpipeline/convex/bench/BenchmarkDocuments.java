@@ -15,7 +15,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Writes a snapshot ZIP of synthetic documents that look like pipeline data (~400 bytes each,
+ * Writes a snapshot ZIP of synthetic documents that look like pipeline data (~500 bytes of JSON each,
  * strings, int64, float64, booleans, bytes, a nested object and an array), streaming one line at
  * a time so generating a million documents costs no more memory than generating ten.
  */
@@ -29,23 +29,30 @@ final class BenchmarkDocuments {
     private BenchmarkDocuments() {
     }
 
-    /** Writes {@code count} documents as a Convex snapshot ZIP and returns the file's size in bytes. */
-    static long writeZip(Path file, long count) throws IOException {
+    /** Sizes of a generated snapshot: the ZIP file and the JSON lines inside it. */
+    record Written(long zipBytes, long jsonBytes) {
+    }
+
+    /** Writes {@code count} documents as a Convex snapshot ZIP. */
+    static Written writeZip(Path file, long count) throws IOException {
+        long jsonBytes = 0;
         try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
              ZipOutputStream zip = new ZipOutputStream(raw)) {
             zip.setLevel(1);
             zip.putNextEntry(new ZipEntry(TABLE + "/documents.jsonl"));
             SplittableRandom random = new SplittableRandom(42);
             for (long i = 0; i < count; i++) {
-                zip.write(ConvexValues.write(ConvexValues.toExportJson(document(i, random))).getBytes(StandardCharsets.UTF_8));
+                byte[] line = ConvexValues.write(ConvexValues.toExportJson(document(i, random))).getBytes(StandardCharsets.UTF_8);
+                zip.write(line);
                 zip.write('\n');
+                jsonBytes += line.length + 1;
             }
             zip.closeEntry();
             zip.putNextEntry(new ZipEntry(TABLE + "/generated_schema.jsonl"));
             zip.write("\"uniform\"\n".getBytes(StandardCharsets.UTF_8));
             zip.closeEntry();
         }
-        return Files.size(file);
+        return new Written(Files.size(file), jsonBytes);
     }
 
     static ObjectNode document(long i, SplittableRandom random) {
@@ -68,7 +75,7 @@ final class BenchmarkDocuments {
         address.put("city", CITIES[random.nextInt(CITIES.length)]);
         address.put("postalCode", String.format("%05d", random.nextInt(100_000)));
         doc.putArray("tags").add("cohort-" + random.nextInt(20)).add(random.nextBoolean() ? "newsletter" : "no-mail");
-        doc.put("note", "Imported by the snapshot benchmark; row " + i + " of a synthetic customer table.");
+        doc.put("note", "Synthetic customer row " + i + " (snapshot benchmark)");
         return doc;
     }
 }

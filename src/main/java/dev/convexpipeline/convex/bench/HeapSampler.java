@@ -1,27 +1,38 @@
 package dev.convexpipeline.convex.bench;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
+
+import javax.management.Notification;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
-import java.util.List;
 
 /**
- * Measures this JVM's heap during one benchmark phase: the highest heap occupancy seen by a
- * sampling thread (includes garbage not yet collected, so it mostly reflects GC sizing), and the
- * peak of the old generation (what survives collections, i.e. what the client really retains).
+ * Measures this JVM's heap during one benchmark phase, two ways:
+ * <ul>
+ *   <li>{@link #peakUsed()}: the highest heap occupancy a 5 ms sampling thread saw. It includes
+ *       garbage not yet collected, so it mostly follows how large the GC lets the young
+ *       generation grow during a longer phase.</li>
+ *   <li>{@link #peakLive()}: the highest heap occupancy right after a collection (from GC
+ *       notifications), i.e. what the client actually kept reachable: the figure that must not
+ *       grow with the snapshot size.</li>
+ * </ul>
  */
 final class HeapSampler implements AutoCloseable {
     private static final long SAMPLE_MILLIS = 5;
 
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    private final List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
-            .filter(pool -> pool.getType() == MemoryType.HEAP && pool.isValid()).toList();
     private final Thread sampler;
+    private final NotificationListener gcListener = this::onGc;
     private volatile boolean running = true;
     private volatile long peakUsed;
+    private volatile long peakLive;
 
-    /** Collects garbage and resets every pool's peak, so the phase starts from its own baseline. */
+    /** Collects garbage and resets the pools' peaks, so the phase starts from its own baseline. */
     static HeapSampler start() {
         System.gc();
         ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
@@ -30,6 +41,12 @@ final class HeapSampler implements AutoCloseable {
 
     private HeapSampler() {
         peakUsed = memory.getHeapMemoryUsage().getUsed();
+        peakLive = peakUsed;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc instanceof NotificationEmitter emitter) {
+                emitter.addNotificationListener(gcListener, null, null);
+            }
+        }
         sampler = new Thread(() -> {
             while (running) {
                 peakUsed = Math.max(peakUsed, memory.getHeapMemoryUsage().getUsed());
@@ -44,21 +61,45 @@ final class HeapSampler implements AutoCloseable {
         sampler.start();
     }
 
-    /** Highest sampled heap occupancy in bytes. */
+    private void onGc(Notification notification, Object handback) {
+        if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
+            return;
+        }
+        GarbageCollectionNotificationInfo info =
+                GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
+        long after = info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
+                .filter(pool -> isHeapPool(pool.getKey()))
+                .mapToLong(pool -> pool.getValue().getUsed()).sum();
+        peakLive = Math.max(peakLive, after);
+    }
+
+    private static boolean isHeapPool(String name) {
+        return ManagementFactory.getMemoryPoolMXBeans().stream()
+                .anyMatch(pool -> pool.getName().equals(name) && pool.getType() == java.lang.management.MemoryType.HEAP);
+    }
+
+    /** Highest sampled heap occupancy in bytes (garbage included). */
     long peakUsed() {
         return Math.max(peakUsed, memory.getHeapMemoryUsage().getUsed());
     }
 
-    /** Peak of the old-generation pool(s) since the reset, in bytes. */
-    long oldGenPeak() {
-        return heapPools.stream()
-                .filter(pool -> pool.getName().contains("Old") || pool.getName().contains("Tenured"))
-                .mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
+    /** Highest heap occupancy after any collection during the phase, in bytes. */
+    long peakLive() {
+        return peakLive;
     }
 
     @Override
     public void close() {
         running = false;
         sampler.interrupt();
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc instanceof NotificationEmitter emitter) {
+                try {
+                    emitter.removeNotificationListener(gcListener);
+                } catch (javax.management.ListenerNotFoundException ignored) {
+                    // never registered on this collector
+                }
+            }
+        }
     }
 }

@@ -51,7 +51,8 @@ public final class FunctionRunner {
         }
         RegisteredFunction function = found.get();
         if (call.expectedKind() != null && call.expectedKind() != function.kind()) {
-            return failure(requestId, "Trying to execute " + call.path() + " as " + call.expectedKind().displayName()
+            // The source prints the canonical path here (CanonicalizedUdfPath's Display), so "users.js:list".
+            return failure(requestId, "Trying to execute " + call.path().canonical() + " as " + call.expectedKind().displayName()
                     + ", but it is defined as " + function.kind().displayName() + ".", null, List.of());
         }
         ObjectNode args;
@@ -80,7 +81,7 @@ public final class FunctionRunner {
         RegisteredFunction function = resolve(parsed, identity)
                 .orElseThrow(() -> new IllegalArgumentException("Could not find function for '" + parsed + "'"));
         if (function.kind() != kind) {
-            throw new IllegalArgumentException("Trying to execute " + parsed + " as " + kind.displayName()
+            throw new IllegalArgumentException("Trying to execute " + parsed.canonical() + " as " + kind.displayName()
                     + ", but it is defined as " + function.kind().displayName() + ".");
         }
         return execute(function, args, identity, null, new FunctionContext[1]);

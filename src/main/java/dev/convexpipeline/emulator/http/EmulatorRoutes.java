@@ -25,6 +25,7 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,7 @@ public final class EmulatorRoutes {
     private final ExportService exports;
     private final ImportService imports;
     private final ListSnapshotHandler listSnapshot;
+    private final DocumentDeltasHandler documentDeltas;
     private final SyncSocketHandler syncSockets;
 
     public EmulatorRoutes(Vertx vertx, DocumentStore store, FunctionRunner runner, AdminKeys adminKeys,
@@ -66,6 +68,7 @@ public final class EmulatorRoutes {
         this.exports = exports;
         this.imports = imports;
         this.listSnapshot = new ListSnapshotHandler(store);
+        this.documentDeltas = new DocumentDeltasHandler(store);
         this.syncSockets = new SyncSocketHandler(vertx, store, runner, adminKeys);
     }
 
@@ -75,6 +78,10 @@ public final class EmulatorRoutes {
 
     public Router router() {
         Router router = Router.router(vertx);
+        // Like router.rs::cors: any origin (mirrored), credentials allowed, request headers mirrored.
+        router.route().handler(CorsHandler.create().addOriginWithRegex(".*").allowCredentials(true)
+                .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.OPTIONS,
+                        HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.PUT)));
         BodyHandler json = BodyHandler.create(false).setBodyLimit(MAX_JSON_BODY_BYTES);
 
         router.get("/version").handler(ctx -> text(ctx, VERSION));
@@ -104,6 +111,8 @@ public final class EmulatorRoutes {
 
         blocking(router.post("/api/export/request/zip").handler(json), this::requestExport);
         router.get("/api/export/zip/:id").handler(this::downloadExport);
+        blocking(router.post("/api/export/set_expiration/:snapshotId").handler(json), this::setExportExpiration);
+        blocking(router.post("/api/export/cancel/:snapshotId").handler(json), this::cancelExport);
 
         blocking(router.post("/api/import/start_upload").handler(json), this::startUpload);
         router.post("/api/import/upload_part").handler(this::uploadPart);
@@ -112,8 +121,27 @@ public final class EmulatorRoutes {
         blocking(router.post("/api/cancel_import").handler(json), this::cancelImport);
         router.post("/api/import").handler(this::legacyImport);
 
-        blocking(router.get("/api/list_snapshot"), ctx -> listSnapshot.handle(ctx, requireAdmin(ctx), false));
-        blocking(router.post("/api/list_snapshot").handler(json), ctx -> listSnapshot.handle(ctx, requireAdmin(ctx), true));
+        blocking(router.get("/api/list_snapshot"), ctx -> {
+            requireAdmin(ctx);
+            listSnapshot.handle(ctx, false);
+        });
+        blocking(router.post("/api/list_snapshot").handler(json), ctx -> {
+            requireAdmin(ctx);
+            listSnapshot.handle(ctx, true);
+        });
+        blocking(router.get("/api/test_streaming_export_connection"), ctx -> {
+            requireAdmin(ctx);
+            json(ctx, 200, NODES.nullNode());
+        });
+        blocking(router.get("/api/get_table_column_names"), this::tableColumnNames);
+        blocking(router.get("/api/document_deltas"), ctx -> {
+            requireAdmin(ctx);
+            documentDeltas.handle(ctx, false);
+        });
+        blocking(router.post("/api/document_deltas").handler(json), ctx -> {
+            requireAdmin(ctx);
+            documentDeltas.handle(ctx, true);
+        });
 
         // axum answers unmatched routes and wrong methods with an empty body, not an HTML page.
         router.errorHandler(404, ctx -> ctx.response().setStatusCode(404).end());
@@ -254,12 +282,48 @@ public final class EmulatorRoutes {
         json(ctx, 200, response);
     }
 
+    /** Every user table with the sorted union of its documents' field names (§4.3). */
+    private void tableColumnNames(RoutingContext ctx) {
+        requireAdmin(ctx);
+        ArrayNode tables = NODES.arrayNode();
+        for (var table : store.latest().userTablesByNumber()) {
+            java.util.TreeSet<String> columns = new java.util.TreeSet<>(List.of("_creationTime", "_id"));
+            table.documents().values().forEach(doc -> doc.fieldNames().forEachRemaining(columns::add));
+            ObjectNode entry = NODES.objectNode().put("name", table.name());
+            ArrayNode names = entry.putArray("columns");
+            columns.forEach(names::add);
+            tables.add(entry);
+        }
+        ObjectNode byComponent = NODES.objectNode();
+        byComponent.set("", tables);
+        ObjectNode response = NODES.objectNode();
+        response.set("byComponent", byComponent);
+        json(ctx, 200, response);
+    }
+
     // ---- export ----------------------------------------------------------------------------------------
 
     private void requestExport(RoutingContext ctx) {
         requireAdmin(ctx);
         boolean includeStorage = "true".equals(ctx.request().getParam("includeStorage"));
         exports.requestExport(includeStorage);
+        ctx.response().setStatusCode(200).end();
+    }
+
+    private void setExportExpiration(RoutingContext ctx) {
+        requireAdmin(ctx);
+        ObjectNode body = JsonBodies.object(ctx);
+        JsonNode expiration = JsonBodies.required(body, "expiration_ts_ns");
+        if (!expiration.canConvertToLong() || !expiration.isIntegralNumber()) {
+            throw JsonBodies.deserializeError("invalid type, expected u64", ConvexValues.write(body));
+        }
+        exports.setExpiration(ctx.pathParam("snapshotId"), expiration.longValue());
+        ctx.response().setStatusCode(200).end();
+    }
+
+    private void cancelExport(RoutingContext ctx) {
+        requireAdmin(ctx);
+        exports.cancel(ctx.pathParam("snapshotId"));
         ctx.response().setStatusCode(200).end();
     }
 
@@ -473,9 +537,5 @@ public final class EmulatorRoutes {
 
     private static void text(RoutingContext ctx, String body) {
         ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8").end(body);
-    }
-
-    static boolean isMethod(RoutingContext ctx, HttpMethod method) {
-        return ctx.request().method().equals(method);
     }
 }

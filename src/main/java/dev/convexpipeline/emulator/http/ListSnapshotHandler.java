@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexValues;
-import dev.convexpipeline.emulator.functions.Identity;
 import dev.convexpipeline.emulator.store.DatabaseSnapshot;
 import dev.convexpipeline.emulator.store.DocumentStore;
 import dev.convexpipeline.emulator.store.StoredTable;
@@ -33,7 +32,7 @@ final class ListSnapshotHandler {
     private record Cursor(int tableNumber, String internalIdHex) {
     }
 
-    void handle(RoutingContext ctx, Identity identity, boolean jsonBody) {
+    void handle(RoutingContext ctx, boolean jsonBody) {
         ObjectNode args = jsonBody ? JsonBodies.object(ctx) : queryArgs(ctx);
         String format = text(args, "format", "json");
         String tableName = args.has("tableName") ? text(args, "tableName", null) : text(args, "table_name", null);
@@ -73,7 +72,7 @@ final class ListSnapshotHandler {
                     break outer;
                 }
                 ObjectNode value = NODES.objectNode().put("_component", "").put("_table", table.name())
-                        .put("_ts", snapshot.timestamp());
+                        .put("_ts", table.writeTimestamp(entry.getKey()));
                 value.setAll((ObjectNode) ConvexValues.toFormat(entry.getValue(), format));
                 values.add(value);
                 last = new Cursor(table.number(), entry.getKey());

@@ -95,10 +95,58 @@ public final class ExportService {
         return new Download(file, found.get("start_ts").longValue(), found.get("size").longValue());
     }
 
+    /**
+     * {@code set_expiration}: only completed exports. Failures are plain errors in the backend
+     * (no error metadata), which reach the client as 500 InternalServerError.
+     */
+    public void setExpiration(String exportId, long expirationTsNs) {
+        store.write(tx -> {
+            ObjectNode export = existingExport(tx, exportId);
+            if (!"completed".equals(export.path("state").asText())) {
+                throw new IllegalStateException("Can only set expiration on completed exports");
+            }
+            updateIn(tx, exportId, doc -> doc.set("expiration_ts", ConvexValues.int64(expirationTsNs)));
+            return null;
+        });
+    }
+
+    /** {@code cancel}: a requested or running export becomes canceled; its worker then discards the ZIP. */
+    public void cancel(String exportId) {
+        store.write(tx -> {
+            ObjectNode export = existingExport(tx, exportId);
+            String state = export.path("state").asText();
+            if (!state.equals("requested") && !state.equals("in_progress")) {
+                throw new IllegalStateException("Cannot cancel an export in state " + state);
+            }
+            updateIn(tx, exportId, doc -> {
+                doc.put("state", "canceled");
+                doc.remove("progress_message");
+                if (!doc.has("start_ts")) {
+                    doc.putNull("start_ts");
+                }
+                doc.set("canceled_ts", ConvexValues.int64(nowNanos()));
+            });
+            return null;
+        });
+    }
+
+    private static ObjectNode existingExport(Transaction tx, String exportId) {
+        boolean isExport = ConvexIds.isValid(exportId) && tx.table(SystemFunctions.EXPORTS_TABLE)
+                .map(table -> table.number() == ConvexIds.decode(exportId).tableNumber()).orElse(false);
+        ObjectNode export = isExport ? tx.get(exportId) : null;
+        if (export == null) {
+            throw new IllegalStateException("Snapshot not found: " + exportId);
+        }
+        return export;
+    }
+
     private void run(String exportId, boolean includeStorage) {
         DatabaseSnapshot snapshot = store.latest();
         long startTs = snapshot.timestamp();
         try {
+            if (!"requested".equals(store.latest().get(exportId).map(d -> d.path("state").asText()).orElse(""))) {
+                return;
+            }
             update(exportId, doc -> {
                 doc.put("state", "in_progress");
                 doc.set("start_ts", ConvexValues.int64(startTs));
@@ -111,6 +159,10 @@ public final class ExportService {
             Path file = exportDirectory.resolve(objectKey);
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
             long size = Files.size(file);
+            if (!"in_progress".equals(store.latest().get(exportId).map(d -> d.path("state").asText()).orElse(""))) {
+                Files.deleteIfExists(file);
+                return;
+            }
             update(exportId, doc -> {
                 doc.put("state", "completed");
                 doc.remove("progress_message");
@@ -130,13 +182,17 @@ public final class ExportService {
 
     private void update(String exportId, java.util.function.Consumer<ObjectNode> change) {
         store.write(tx -> {
-            ObjectNode doc = tx.get(exportId).deepCopy();
-            doc.remove(Transaction.ID_FIELD);
-            doc.remove(Transaction.CREATION_TIME_FIELD);
-            change.accept(doc);
-            tx.replace(exportId, doc);
+            updateIn(tx, exportId, change);
             return null;
         });
+    }
+
+    private static void updateIn(Transaction tx, String exportId, java.util.function.Consumer<ObjectNode> change) {
+        ObjectNode doc = tx.get(exportId).deepCopy();
+        doc.remove(Transaction.ID_FIELD);
+        doc.remove(Transaction.CREATION_TIME_FIELD);
+        change.accept(doc);
+        tx.replace(exportId, doc);
     }
 
     static long nowNanos() {

@@ -77,8 +77,36 @@ final class ImportFileReader {
                     readCsv(in, tableName, visitor);
                 }
             }
-            case ZIP -> readZip(file, visitor);
+            case ZIP -> readZip(file, visitor, true);
         }
+    }
+
+    /**
+     * The user tables an import writes, known before reading any document: the given table, or a
+     * ZIP's table directories plus the names its {@code _tables} entry lists.
+     */
+    static java.util.Set<String> tableNames(ImportFormat format, String tableName, Path file) throws IOException {
+        if (format != ImportFormat.ZIP) {
+            return java.util.Set.of(tableName);
+        }
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        readZip(file, new Visitor() {
+            @Override
+            public void tableNumber(String table, int number) {
+                names.add(table);
+            }
+
+            @Override
+            public void beginTable(String table) {
+                names.add(table);
+            }
+
+            @Override
+            public void document(String table, ObjectNode document) {
+            }
+        }, false);
+        names.removeIf(name -> name.startsWith("_"));
+        return names;
     }
 
     private static void readJsonLines(Reader reader, String table, UnaryOperator<JsonNode> decode, Visitor visitor)
@@ -171,7 +199,7 @@ final class ImportFileReader {
         return JsonNodeFactory.instance.textNode(cell);
     }
 
-    private static void readZip(Path file, Visitor visitor) throws IOException {
+    private static void readZip(Path file, Visitor visitor, boolean withDocuments) throws IOException {
         try (ZipFile zip = ZipFile.builder().setPath(file).get()) {
             Map<String, ZipArchiveEntry> documents = new LinkedHashMap<>();
             Map<String, ZipArchiveEntry> schemas = new LinkedHashMap<>();
@@ -215,6 +243,9 @@ final class ImportFileReader {
                 UnaryOperator<JsonNode> decode = isUniform(zip, schemas.get(name))
                         ? ConvexValues::fromExportJson : ConvexValues::fromInferred;
                 visitor.beginTable(name);
+                if (!withDocuments) {
+                    continue;
+                }
                 try (InputStream in = zip.getInputStream(table.getValue())) {
                     readJsonLines(new InputStreamReader(in, StandardCharsets.UTF_8), name, decode, visitor);
                 }

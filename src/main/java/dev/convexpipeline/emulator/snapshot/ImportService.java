@@ -113,6 +113,7 @@ public final class ImportService {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not assemble upload " + uploadToken + " in " + uploadDirectory, e);
         }
+        deleteQuietly(directory);
         String importId = createImport(request, combined);
         worker.execute(() -> analyze(importId));
         return importId;
@@ -120,7 +121,9 @@ public final class ImportService {
 
     /** Writes a whole file for the legacy single-request import. */
     public Path newLegacyUploadFile() {
-        return uploadDirectory.resolve(startUpload() + ".upload");
+        String token = startUpload();
+        deleteQuietly(uploadDirectory.resolve(token));
+        return uploadDirectory.resolve(token + ".upload");
     }
 
     // ---- state machine -----------------------------------------------------------------------
@@ -150,6 +153,7 @@ public final class ImportService {
             replaceState(tx, importId, failed("Import canceled"));
             return null;
         });
+        discardUploadedFile(importId);
     }
 
     /** The legacy {@code /api/import}: runs the whole state machine now, auto-confirming. */
@@ -204,6 +208,14 @@ public final class ImportService {
             ImportPlan plan = plan(importId);
             Map<String, Long> counts = new TreeMap<>();
             ImportFileReader.read(plan.request.format(), plan.request.tableName(), plan.file, new ImportFileReader.Visitor() {
+                /** Like the backend, a table listed in {@code _tables} counts even without a documents entry. */
+                @Override
+                public void tableNumber(String table, int number) {
+                    if (!table.startsWith("_")) {
+                        counts.putIfAbsent(table, 0L);
+                    }
+                }
+
                 @Override
                 public void beginTable(String table) {
                     counts.putIfAbsent(table, 0L);
@@ -239,12 +251,20 @@ public final class ImportService {
             ObjectNode state = NODES.objectNode().put("state", "waiting_for_confirmation")
                     .put("message_to_confirm", ImportSummary.render(changes))
                     .put("require_manual_confirmation", deletes);
-            setState(importId, state);
+            store.write(tx -> {
+                // A cancel that arrived while the file was being read wins.
+                if ("uploaded".equals(tx.get(importId).path("state").path("state").asText())) {
+                    replaceState(tx, importId, state);
+                }
+                return null;
+            });
         } catch (ImportFailure e) {
             setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
+            discardUploadedFile(importId);
         } catch (IOException | RuntimeException e) {
             LOG.warn("Import {} could not be parsed: {}", importId, e.toString());
             setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
+            discardUploadedFile(importId);
         }
     }
 
@@ -253,8 +273,13 @@ public final class ImportService {
         try {
             ImportPlan plan = plan(importId);
             long written = store.write(tx -> {
-                TableWriter writer = new TableWriter(tx, plan.request.mode());
+                if (!"in_progress".equals(tx.get(importId).path("state").path("state").asText())) {
+                    return -1L; // canceled while queued: leave the canceled state alone
+                }
+                TableWriter writer;
                 try {
+                    writer = new TableWriter(tx, plan.request.mode(), ImportFileReader.tableNames(
+                            plan.request.format(), plan.request.tableName(), plan.file));
                     ImportFileReader.read(plan.request.format(), plan.request.tableName(), plan.file, writer);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
@@ -272,6 +297,27 @@ public final class ImportService {
         } catch (RuntimeException e) {
             LOG.warn("Import {} failed: {}", importId, e.toString());
             setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
+        } finally {
+            discardUploadedFile(importId);
+        }
+    }
+
+    /** The uploaded file is only needed until the import finished one way or the other. */
+    private void discardUploadedFile(String importId) {
+        store.latest().get(importId).ifPresent(doc -> deleteQuietly(Path.of(doc.path("object_key").asText())));
+    }
+
+    private static void deleteQuietly(Path path) {
+        try (java.util.stream.Stream<Path> paths = Files.isDirectory(path) ? Files.walk(path) : java.util.stream.Stream.of(path)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.debug("Could not delete {}: {}", p, e.toString());
+                }
+            });
+        } catch (IOException e) {
+            LOG.debug("Could not delete {}: {}", path, e.toString());
         }
     }
 
@@ -286,16 +332,34 @@ public final class ImportService {
         private final Map<String, Integer> numbersFromZip = new HashMap<>();
         private final Map<String, Boolean> prepared = new LinkedHashMap<>();
         private final Set<String> seenIds = new HashSet<>();
+        private final Map<String, Integer> replacedTableNumbers = new HashMap<>();
         private long written;
 
-        TableWriter(Transaction tx, ImportMode mode) {
+        /**
+         * Replace modes drop every table they replace before any is recreated, so the numbers the
+         * import brings (a ZIP's {@code _tables}) are free even when the tables swap numbers.
+         */
+        TableWriter(Transaction tx, ImportMode mode, Set<String> importedTables) {
             this.tx = tx;
             this.mode = mode;
+            if (mode.replacesTables()) {
+                List<String> replaced = new ArrayList<>();
+                for (StoredTable table : tx.tables().values()) {
+                    if (!table.isSystem() && (mode == ImportMode.REPLACE_ALL || importedTables.contains(table.name()))) {
+                        replaced.add(table.name());
+                        replacedTableNumbers.put(table.name(), table.number());
+                    }
+                }
+                replaced.forEach(tx::dropTable);
+            }
         }
 
         @Override
         public void tableNumber(String table, int number) {
             numbersFromZip.put(table, number);
+            if (!table.startsWith("_")) {
+                prepared.putIfAbsent(table, false);
+            }
         }
 
         @Override
@@ -322,29 +386,20 @@ public final class ImportService {
                     prepare(table, null);
                 }
             });
-            if (mode == ImportMode.REPLACE_ALL) {
-                for (StoredTable table : new ArrayList<>(tx.tables().values())) {
-                    if (!table.isSystem() && !prepared.containsKey(table.name())) {
-                        tx.dropTable(table.name());
-                    }
-                }
-            }
         }
 
         private void prepare(String table, ObjectNode firstDocument) {
             prepared.put(table, true);
             Optional<StoredTable> existing = tx.table(table);
-            if (existing.isPresent() && !mode.replacesTables()) {
+            if (existing.isPresent()) {
+                // Append / requireEmpty write into the existing table (replace modes dropped it already).
                 if (mode == ImportMode.REQUIRE_EMPTY && existing.get().size() > 0) {
                     throw new ImportFailure("Table " + table
                             + " already exists. Please choose a new table name or use replace/append modes.");
                 }
                 return;
             }
-            Integer existingNumber = existing.map(StoredTable::number).orElse(null);
-            if (existing.isPresent()) {
-                tx.dropTable(table);
-            }
+            Integer existingNumber = replacedTableNumbers.get(table);
             Integer wanted = numbersFromZip.get(table);
             if (wanted == null && firstDocument != null && firstDocument.path(Transaction.ID_FIELD).isTextual()
                     && ConvexIds.isValid(firstDocument.get(Transaction.ID_FIELD).textValue())) {
@@ -353,7 +408,7 @@ public final class ImportService {
             int number;
             if (wanted != null && wanted >= 10001 && !tx.isNumberTaken(wanted)) {
                 number = wanted;
-            } else if (existingNumber != null) {
+            } else if (existingNumber != null && !tx.isNumberTaken(existingNumber)) {
                 number = existingNumber;
             } else {
                 number = tx.nextFreeTableNumber(table);

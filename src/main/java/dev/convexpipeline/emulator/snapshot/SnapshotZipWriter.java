@@ -29,8 +29,8 @@ public final class SnapshotZipWriter {
             check out [the docs](https://docs.convex.dev/database/import-export/export) or
             ask us in [Discord](http://convex.dev/community).
             """;
-    /** Regular file, rw-r--r--, as the backend's zip writer marks every entry. */
-    private static final int ENTRY_UNIX_MODE = 0100644;
+    /** rw-r--r--: the backend passes exactly 0o644 (no file-type bits) to its zip writer. */
+    private static final int ENTRY_UNIX_MODE = 0644;
 
     private SnapshotZipWriter() {
     }

@@ -26,11 +26,22 @@ public final class DocumentStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DocumentStore.class);
     /** Recent snapshots kept for reads at a past timestamp (query_at_ts, list_snapshot paging). */
     private static final int RETAINED_SNAPSHOTS = 512;
+    /**
+     * Old snapshots share structure with newer ones; what each keeps alive is about the entries its
+     * commit replaced. Stop retaining them once that adds up to this many (a huge import is one).
+     */
+    private static final long RETAINED_ENTRY_BUDGET = 2_000_000;
+    private final Map<Long, Long> retainedEntries = new HashMap<>();
+    private long retainedEntryTotal;
 
     private final ReentrantLock writerLock = new ReentrantLock(true);
     private final ConcurrentSkipListMap<Long, DatabaseSnapshot> history = new ConcurrentSkipListMap<>();
     private final Map<Long, DatabaseSnapshot> pinned = new ConcurrentSkipListMap<>();
     private final List<Consumer<DatabaseSnapshot>> commitListeners = new CopyOnWriteArrayList<>();
+    /** Changes to user tables per commit, for document_deltas; only commits after {@code changeLogStart}. */
+    private final ConcurrentSkipListMap<Long, List<DocumentChange>> changeLog = new ConcurrentSkipListMap<>();
+    private static final int RETAINED_CHANGE_COMMITS = 50_000;
+    private volatile long changeLogStart;
     private final Journal journal;
     private volatile DatabaseSnapshot latest;
     private long lastTimestamp;
@@ -56,6 +67,18 @@ public final class DocumentStore implements AutoCloseable {
         lastTimestamp = Math.max(restoredTimestamp, nowNanos());
         latest = new DatabaseSnapshot(lastTimestamp, tables);
         history.put(lastTimestamp, latest);
+        changeLogStart = lastTimestamp;
+    }
+
+    /**
+     * User-table changes of the commits in ({@code afterTimestamp}, {@code upToTimestamp}], oldest
+     * first; empty when {@code afterTimestamp} predates what this process remembers.
+     */
+    public Optional<java.util.NavigableMap<Long, List<DocumentChange>>> changes(long afterTimestamp, long upToTimestamp) {
+        if (afterTimestamp < changeLogStart) {
+            return Optional.empty();
+        }
+        return Optional.of(changeLog.subMap(afterTimestamp, false, upToTimestamp, true));
     }
 
     public DatabaseSnapshot latest() {
@@ -102,14 +125,31 @@ public final class DocumentStore implements AutoCloseable {
                 return new Committed<>(result, transaction.base().timestamp());
             }
             long timestamp = nextTimestamp();
+            for (JournalOp op : transaction.ops()) {
+                if (op instanceof JournalOp.Put put && transaction.workingTables().containsKey(put.table())) {
+                    transaction.workingTables().get(put.table()).markWritten(put.internalIdHex(), timestamp);
+                }
+            }
             if (journal != null) {
                 journal.append(timestamp, transaction.ops());
+            }
+            List<DocumentChange> changes = ChangeSummary.of(transaction);
+            if (!changes.isEmpty()) {
+                changeLog.put(timestamp, changes);
+                while (changeLog.size() > RETAINED_CHANGE_COMMITS) {
+                    changeLogStart = changeLog.pollFirstEntry().getKey();
+                }
             }
             committed = new DatabaseSnapshot(timestamp, transaction.workingTables());
             latest = committed;
             history.put(timestamp, committed);
-            while (history.size() > RETAINED_SNAPSHOTS) {
-                history.pollFirstEntry();
+            long cost = transaction.retainedCost();
+            retainedEntries.put(timestamp, cost);
+            retainedEntryTotal += cost;
+            while (history.size() > 1 && (history.size() > RETAINED_SNAPSHOTS || retainedEntryTotal > RETAINED_ENTRY_BUDGET)) {
+                Long evicted = history.pollFirstEntry().getKey();
+                retainedEntryTotal -= retainedEntries.getOrDefault(evicted, 0L);
+                retainedEntries.remove(evicted);
             }
         } finally {
             writerLock.unlock();

@@ -13,6 +13,9 @@ import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,16 +37,45 @@ final class Journal implements AutoCloseable {
 
     private final Path file;
     private final long lastTimestamp;
-    private BufferedWriter writer;
+    private final BufferedWriter writer;
+    private final FileChannel lockChannel;
 
-    private Journal(Path file, long lastTimestamp, BufferedWriter writer) {
+    private Journal(Path file, long lastTimestamp, BufferedWriter writer, FileChannel lockChannel) {
         this.file = file;
         this.lastTimestamp = lastTimestamp;
         this.writer = writer;
+        this.lockChannel = lockChannel;
     }
 
     static Journal openAndReplay(Path file, Map<String, StoredTable> tables) throws IOException {
         Files.createDirectories(file.getParent());
+        FileChannel lockChannel = lockDataDirectory(file.resolveSibling("journal.lock"));
+        try {
+            return replay(file, tables, lockChannel);
+        } catch (IOException | RuntimeException e) {
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    /** Two emulators appending to one journal would corrupt it, so the directory is locked while open. */
+    private static FileChannel lockDataDirectory(Path lockFile) throws IOException {
+        FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IllegalStateException("Data directory " + lockFile.getParent()
+                    + " is in use by another running emulator; stop it or choose another --data-dir");
+        }
+        return channel;
+    }
+
+    private static Journal replay(Path file, Map<String, StoredTable> tables, FileChannel lockChannel) throws IOException {
         long lastTimestamp = 0;
         if (Files.exists(file)) {
             try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -64,7 +96,7 @@ final class Journal implements AutoCloseable {
                     }
                     lastTimestamp = Math.max(lastTimestamp, commit.path("ts").asLong());
                     for (JsonNode op : commit.path("ops")) {
-                        apply(op, tables);
+                        apply(op, commit.path("ts").asLong(), tables);
                     }
                 }
             }
@@ -72,7 +104,7 @@ final class Journal implements AutoCloseable {
         compact(file, lastTimestamp, tables);
         BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        return new Journal(file, lastTimestamp, writer);
+        return new Journal(file, lastTimestamp, writer, lockChannel);
     }
 
     long lastTimestamp() {
@@ -98,6 +130,7 @@ final class Journal implements AutoCloseable {
     public synchronized void close() {
         try {
             writer.close();
+            lockChannel.close();
         } catch (IOException e) {
             LOG.warn("Could not close journal {}: {}", file, e.getMessage());
         }
@@ -108,14 +141,20 @@ final class Journal implements AutoCloseable {
         List<JournalOp> ops = new ArrayList<>();
         for (StoredTable table : tables.values()) {
             ops.add(new JournalOp.CreateTable(table.name(), table.number()));
-            table.documents().values().forEach(doc -> ops.add(new JournalOp.Put(table.name(), doc)));
+            table.documents().forEach((internalIdHex, doc) -> ops.add(new JournalOp.Put(table.name(), internalIdHex, doc)));
         }
         try (BufferedWriter out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
             if (!ops.isEmpty()) {
                 ObjectNode commit = NODES.objectNode();
                 commit.put("ts", timestamp);
                 ArrayNode encoded = commit.putArray("ops");
-                ops.forEach(op -> encoded.add(encode(op)));
+                for (JournalOp op : ops) {
+                    ObjectNode node = encode(op);
+                    if (op instanceof JournalOp.Put put) {
+                        node.put("ts", tables.get(put.table()).writeTimestamp(put.internalIdHex()));
+                    }
+                    encoded.add(node);
+                }
                 out.write(ConvexValues.write(commit));
                 out.write('\n');
             }
@@ -138,7 +177,7 @@ final class Journal implements AutoCloseable {
         return node;
     }
 
-    private static void apply(JsonNode op, Map<String, StoredTable> tables) {
+    private static void apply(JsonNode op, long commitTimestamp, Map<String, StoredTable> tables) {
         String table = op.path("table").asText();
         switch (op.path("op").asText()) {
             case "createTable" -> tables.put(table, StoredTable.empty(table, op.path("number").asInt()));
@@ -148,6 +187,7 @@ final class Journal implements AutoCloseable {
                 String internalIdHex = HexFormat.of().formatHex(
                         ConvexIds.decode(document.get(Transaction.ID_FIELD).asText()).internalId());
                 tables.get(table).put(internalIdHex, document);
+                tables.get(table).markWritten(internalIdHex, op.has("ts") ? op.get("ts").asLong() : commitTimestamp);
             }
             case "delete" -> tables.get(table).remove(op.path("id").asText());
             default -> throw new IllegalStateException("Unknown journal op " + op);

@@ -11,7 +11,7 @@ sealed interface JournalOp {
     }
 
     /** Insert or overwrite; the document carries its own {@code _id}. */
-    record Put(String table, ObjectNode document) implements JournalOp {
+    record Put(String table, String internalIdHex, ObjectNode document) implements JournalOp {
     }
 
     record Delete(String table, String internalIdHex) implements JournalOp {

@@ -182,6 +182,11 @@ public final class Transaction implements DatabaseWriter {
 
     // ---- internals -----------------------------------------------------------------------
 
+    /** Roughly what keeping this commit's snapshot costs: the tree nodes its writes replaced. */
+    long retainedCost() {
+        return ops.size();
+    }
+
     boolean hasWrites() {
         return !ops.isEmpty();
     }
@@ -197,7 +202,7 @@ public final class Transaction implements DatabaseWriter {
     private void put(StoredTable table, ObjectNode document) {
         String internalIdHex = HEX.formatHex(ConvexIds.decode(document.get(ID_FIELD).asText()).internalId());
         table.put(internalIdHex, document);
-        ops.add(new JournalOp.Put(table.name(), document));
+        ops.add(new JournalOp.Put(table.name(), internalIdHex, document));
     }
 
     private StoredTable writable(String name, boolean createIfMissing) {
