@@ -2,6 +2,7 @@ package dev.convexpipeline;
 
 import dev.convexpipeline.app.ServeCommand;
 import dev.convexpipeline.emulator.EmulatorCommand;
+import dev.convexpipeline.reconcile.ReconcileCommand;
 import dev.convexpipeline.sandbox.SandboxCommand;
 import dev.convexpipeline.stripe.StripeCommand;
 import picocli.CommandLine;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PipelineVersion.Provider.class,
         description = "Camel pipeline between Stripe, a Convex deployment and S3.",
-        subcommands = {ServeCommand.class, EmulatorCommand.class, SandboxCommand.class, StripeCommand.class,
+        subcommands = {ServeCommand.class, EmulatorCommand.class, SandboxCommand.class, StripeCommand.class, ReconcileCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PipelineCli implements Runnable {
 
