@@ -102,8 +102,11 @@ public final class ReconcileStore {
         return known;
     }
 
-    /** One entitlement to write, as of Stripe {@code created} seconds (the reconcile watermark). */
-    public record Correction(EventEffect.Subscription effect, long created) {
+    /**
+     * One entitlement to write, as of Stripe {@code created} seconds (the reconcile watermark);
+     * {@code counter} is the report counter it adds to when applied ({@code created}, {@code updated}, {@code revoked}).
+     */
+    public record Correction(EventEffect.Subscription effect, long created, String counter) {
     }
 
     /** What the mutation did with one correction: {@code applied}, {@code stale} or {@code unmatched}. */
@@ -124,6 +127,7 @@ public final class ReconcileStore {
             ObjectNode item = NODES.objectNode();
             item.set("effect", correction.effect().toConvex());
             item.set("created", ConvexValues.int64(correction.created()));
+            item.put("counter", correction.counter());
             list.add(item);
         }
         args.set("report", report.toJson());

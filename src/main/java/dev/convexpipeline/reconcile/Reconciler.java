@@ -400,7 +400,7 @@ public final class Reconciler {
         final Map<String, String> actionBySubscription = new HashMap<>();
 
         void add(ReconcileReport report, SubscriptionEntitlement wanted, long watermark, String action, String changes) {
-            corrections.add(new ReconcileStore.Correction(new EventEffect.Subscription(wanted), watermark));
+            corrections.add(new ReconcileStore.Correction(new EventEffect.Subscription(wanted), watermark, counter(action)));
             actionBySubscription.put(wanted.stripeSubscriptionId(), action);
             report.drift(wanted.stripeSubscriptionId(), action, changes);
         }

@@ -128,6 +128,8 @@ public final class ReconcileFunctions {
         ObjectNode state = owned(db, args);
         String runId = state.path("runId").asText();
         ArrayNode results = NODES.arrayNode();
+        // The stored report counts this page's outcomes too, so a run resumed after this commit counts it once.
+        ObjectNode report = args.path("report").isObject() ? args.get("report").deepCopy() : null;
         JsonNode corrections = args.path("corrections");
         for (JsonNode correction : corrections) {
             long created = correction.path("created").asLong();
@@ -136,6 +138,15 @@ public final class ReconcileFunctions {
             results.add(NODES.objectNode()
                     .put("stripeSubscriptionId", correction.path("effect").path("subscription").path("stripeSubscriptionId").asText())
                     .put("outcome", result.outcome()).put("reason", result.reason()));
+            String counter = switch (result.outcome()) {
+                case "applied" -> correction.path("counter").asText("updated");
+                case "stale" -> "skippedNewer";
+                case "unmatched" -> "unmatched";
+                default -> "errors";
+            };
+            if (report != null) {
+                report.put(counter, report.path(counter).asDouble(0) + 1);
+            }
         }
         Set<String> seen = strings(args, "seen");
         if (!seen.isEmpty()) {
@@ -149,7 +160,7 @@ public final class ReconcileFunctions {
         ObjectNode fields = NODES.objectNode().put("heartbeatAt", number(args, "now"))
                 .put("phase", Args.requiredString(args, "phase"));
         fields.set("cursor", args.hasNonNull("cursor") ? args.get("cursor") : NullNode.getInstance());
-        fields.set("report", args.path("report").isObject() ? args.get("report") : NullNode.getInstance());
+        fields.set("report", report == null ? NullNode.getInstance() : report);
         db.patch(state.get("_id").textValue(), fields);
         return NODES.objectNode().set("results", results);
     }
