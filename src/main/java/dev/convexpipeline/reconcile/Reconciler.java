@@ -161,6 +161,8 @@ public final class Reconciler {
             } else {
                 report = new ReconcileReport(state.path("runId").asText(), trigger, false, state.path("startedAt").asDouble());
             }
+            // reconcile:begin itself.
+            report.add("convexCalls", 1);
             if (resumed) {
                 report.resumes++;
                 LOG.info("Reconcile run {} resumed by {} (trigger {}) in phase {} after {}: its previous owner {} stopped checking in",
@@ -218,6 +220,8 @@ public final class Reconciler {
             counters.sync();
             report.status = "completed";
             report.finishedAt = (double) System.currentTimeMillis();
+            // reconcile:finish itself (the seen-marker prune after it is housekeeping, not counted).
+            report.add("convexCalls", 1);
             store.finish(report.runId(), owner, "completed", report, null);
             pruneSeen();
             LOG.info("{}", report.summary());
