@@ -146,6 +146,7 @@ public final class Reconciler {
     }
 
     private Claim claim(String trigger) {
+        requireStripeKey();
         ReconcileReport placeholder = new ReconcileReport("(claiming)", trigger, false, System.currentTimeMillis());
         if (!current.compareAndSet(null, placeholder)) {
             throw new ReconcileStore.RunInProgressException("a reconcile run is already in progress on this instance: run "
@@ -248,7 +249,16 @@ public final class Reconciler {
         return report;
     }
 
+    /** Without a key every run would fail at its first request: refuse before claiming anything. */
+    private void requireStripeKey() {
+        if (settings.stripeSecretKey().isBlank()) {
+            throw new IllegalStateException("stripe.secret-key is empty: set STRIPE_SECRET_KEY (a restricted key that can"
+                    + " read subscriptions and events is enough) to run reconcile");
+        }
+    }
+
     private ReconcileReport dryRun(String trigger) {
+        requireStripeKey();
         ReconcileReport report = new ReconcileReport("dry_" + RUN_ID_TIME.format(Instant.now()) + "_"
                 + UUID.randomUUID().toString().substring(0, 6), trigger, true, System.currentTimeMillis());
         if (!current.compareAndSet(null, report)) {
@@ -320,6 +330,7 @@ public final class Reconciler {
     private void replayEvents(ReconcileReport report, StripeReader stripe, long since, Counters counters, boolean dryRun)
             throws com.stripe.exception.StripeException {
         String startingAfter = null;
+        long lastCheckIn = System.nanoTime();
         while (true) {
             StripeReader.EventPage page = stripe.events(since, StripeEventTranslator.HANDLED_TYPES, startingAfter);
             report.add("eventsSeen", page.events().size());
@@ -349,6 +360,11 @@ public final class Reconciler {
             }
             if (!page.hasMore() || page.lastId().isEmpty()) {
                 return;
+            }
+            if (!dryRun && System.nanoTime() - lastCheckIn > settings.lease().toNanos() / 5) {
+                // A long replay (30 days of events) must still check in, or another instance takes the run over.
+                checkpoint(report, counters, PHASE_EVENTS, null, List.of(), List.of());
+                lastCheckIn = System.nanoTime();
             }
             startingAfter = page.lastId().get();
         }

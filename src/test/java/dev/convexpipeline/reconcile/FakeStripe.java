@@ -69,6 +69,7 @@ final class FakeStripe implements AutoCloseable {
     private final AtomicInteger eventListRequests = new AtomicInteger();
     private final AtomicInteger retrieveRequests = new AtomicInteger();
     private final AtomicInteger throttled = new AtomicInteger();
+    private final AtomicInteger expandedPrices = new AtomicInteger();
     private final List<String> startingAfters = java.util.Collections.synchronizedList(new ArrayList<>());
     private final List<String> eventQueries = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicReference<Hold> hold = new AtomicReference<>();
@@ -147,6 +148,11 @@ final class FakeStripe implements AutoCloseable {
 
     int throttled() {
         return throttled.get();
+    }
+
+    /** Subscriptions served to a request that asked for their prices expanded. */
+    int expandedPrices() {
+        return expandedPrices.get();
     }
 
     List<String> startingAfters() {
@@ -327,14 +333,15 @@ final class FakeStripe implements AutoCloseable {
         send(exchange, 200, list, Map.of());
     }
 
-    private static JsonNode render(ObjectNode subscription, boolean expandPrice) {
-        ObjectNode copy = subscription.deepCopy();
-        if (!expandPrice) {
-            for (JsonNode item : copy.path("items").path("data")) {
-                ((ObjectNode) item).put("price", item.path("price").path("id").asText());
-            }
+    /**
+     * Stripe always embeds a subscription item's price as an object (stripe-java cannot read it as an id);
+     * {@code expand[]=data.items.data.price} is recorded so tests can check reconcile asks for it.
+     */
+    private JsonNode render(ObjectNode subscription, boolean expandPrice) {
+        if (expandPrice) {
+            expandedPrices.incrementAndGet();
         }
-        return copy;
+        return subscription.deepCopy();
     }
 
     private static void error(HttpExchange exchange, int status, String type, String code, String message,

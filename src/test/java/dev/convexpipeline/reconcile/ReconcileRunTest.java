@@ -88,6 +88,7 @@ class ReconcileRunTest {
                 .containsEntry("sub_newer", "pro/trialing/" + ms + "/false")
                 .doesNotContainKey("sub_nouser");
         assertThat(report.count("subscriptionsSeen")).isEqualTo(9);
+        assertThat(fx.stripe.expandedPrices()).as("listed with expand[]=data.items.data.price").isEqualTo(9);
         assertThat(report.count("created")).isEqualTo(1);
         assertThat(report.count("updated")).isEqualTo(4);
         assertThat(report.count("revoked")).isEqualTo(2);
