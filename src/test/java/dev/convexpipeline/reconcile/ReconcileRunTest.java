@@ -204,6 +204,25 @@ class ReconcileRunTest {
     }
 
     @Test
+    void theClientSideRateLimitPacesEveryRequest() {
+        for (int i = 0; i < 1000; i++) {
+            fx.stripe.put(subscription(String.format("sub_%04d", i), "cus_x", "active", "price_basic", null,
+                    now() - DAY + i, period, false));
+        }
+        ReconcileSettings tenPerSecond = new ReconcileSettings(FakeStripe.API_KEY, fx.stripe.apiBase(), 10, 5,
+                Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofMinutes(5), ReconcileSettings.MAX_EVENTS_LOOKBACK,
+                Duration.ofMinutes(5), Duration.ofSeconds(30));
+
+        long start = System.nanoTime();
+        ReconcileReport report = fx.reconciler(tenPerSecond).run("test", false);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(report.status()).isEqualTo("completed");
+        assertThat(fx.stripe.requests()).as("1 event page + 10 subscription pages").isEqualTo(11);
+        assertThat(took).as("11 requests at 10/s (the first permit is immediate)").isGreaterThanOrEqualTo(Duration.ofMillis(950));
+    }
+
+    @Test
     void aRunThatGivesUpIsRecordedFailedNeverComplete() {
         seedEveryKindOfDrift();
         fx.reconciler().run("test", false);
