@@ -1,6 +1,8 @@
 package dev.convexpipeline.reconcile;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.stripe.exception.StripeException;
 import dev.convexpipeline.OperatorMessages;
 import dev.convexpipeline.stripe.ApplyResult;
 import dev.convexpipeline.stripe.EventEffect;
@@ -269,7 +271,7 @@ public final class Reconciler {
         try {
             StripeReader stripe = new StripeReader(settings);
             counters.stripe = stripe;
-            JsonNode state = store.state().orElse(com.fasterxml.jackson.databind.node.MissingNode.getInstance());
+            JsonNode state = store.state().orElse(MissingNode.getInstance());
             replayEvents(report, stripe, eventsSince(state), counters, true);
             Set<String> seen = new HashSet<>();
             reconcileSubscriptions(report, stripe, null, counters, seen);
@@ -328,7 +330,7 @@ public final class Reconciler {
     // ---- events --------------------------------------------------------------------------------
 
     private void replayEvents(ReconcileReport report, StripeReader stripe, long since, Counters counters, boolean dryRun)
-            throws com.stripe.exception.StripeException {
+            throws StripeException {
         String startingAfter = null;
         long lastCheckIn = System.nanoTime();
         while (true) {
@@ -378,7 +380,7 @@ public final class Reconciler {
 
     /** {@code seenInMemory} is non-null for a dry run, which keeps its seen set locally instead of in Convex. */
     private void reconcileSubscriptions(ReconcileReport report, StripeReader stripe, String cursor, Counters counters,
-                                        Set<String> seenInMemory) throws com.stripe.exception.StripeException {
+                                        Set<String> seenInMemory) throws StripeException {
         String startingAfter = cursor;
         while (true) {
             StripeReader.Page page = stripe.subscriptions(startingAfter);
@@ -484,7 +486,7 @@ public final class Reconciler {
     // ---- revocations ---------------------------------------------------------------------------
 
     private void revokeUnseen(ReconcileReport report, StripeReader stripe, String cursor, Counters counters,
-                              Set<String> seenInMemory) throws com.stripe.exception.StripeException {
+                              Set<String> seenInMemory) throws StripeException {
         String after = cursor;
         while (true) {
             ReconcileStore.UnseenPage unseen = store.listUnseen(seenInMemory == null ? report.runId() : null, after, UNSEEN_PAGE);
