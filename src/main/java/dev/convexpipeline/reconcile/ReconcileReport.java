@@ -79,6 +79,11 @@ public final class ReconcileReport {
         return status;
     }
 
+    /** What started the run: {@code schedule}, {@code cli}, {@code admin} (a resumed run keeps its first trigger). */
+    public String trigger() {
+        return trigger;
+    }
+
     public boolean dryRun() {
         return dryRun;
     }
