@@ -30,7 +30,8 @@ public final class ReconcileOperations {
         } catch (ReconcileStore.RunInProgressException e) {
             LOG.info("Scheduled reconcile skipped: {}", e.getMessage());
         } catch (RuntimeException e) {
-            LOG.error("Scheduled reconcile could not start: {}", OperatorMessages.describe(e));
+            // Not started (no Stripe key, Convex unreachable): nothing was claimed, the next fire tries again.
+            LOG.warn("Scheduled reconcile could not start: {}", OperatorMessages.describe(e));
         }
     }
 
