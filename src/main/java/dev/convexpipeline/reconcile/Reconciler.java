@@ -208,6 +208,11 @@ public final class Reconciler {
             String phase = claim.phase();
             String cursor = claim.cursor();
             if (PHASE_EVENTS.equals(phase)) {
+                // A run resumed in this phase lists its events again: the ones it replayed before now come back
+                // duplicate and must not count twice.
+                counters.priorReplays = report.count("eventsReplayed");
+                report.counts.put("eventsSeen", 0L);
+                report.counts.put("eventsAlreadyApplied", 0L);
                 replayEvents(report, stripe, claim.eventsSince(), counters, false);
                 checkpoint(report, counters, PHASE_SUBSCRIPTIONS, null, List.of(), List.of());
                 phase = PHASE_SUBSCRIPTIONS;
@@ -300,6 +305,8 @@ public final class Reconciler {
         private long convexCalls;
         private final long convexStart = store.calls();
         private long ledgerCalls;
+        /** Events a resumed run had replayed before it was killed (they come back duplicate). */
+        private long priorReplays;
 
         Counters(ReconcileReport report) {
             this.report = report;
@@ -348,7 +355,9 @@ public final class Reconciler {
                     EventEffect effect = translator.translate(event);
                     counters.ledgerCalls++;
                     ApplyResult result = ledger.apply(event, effect, false);
-                    if (result.isDuplicate()) {
+                    if (result.isDuplicate() && counters.priorReplays > 0) {
+                        counters.priorReplays--;
+                    } else if (result.isDuplicate()) {
                         report.add("eventsAlreadyApplied", 1);
                     } else {
                         report.add("eventsReplayed", 1);
