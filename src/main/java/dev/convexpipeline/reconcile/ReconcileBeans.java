@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Binds {@code reconcileOperations} for routes/stripe-reconcile.camel.yaml and routes/admin.camel.yaml.
  * Listed after {@code StripeBeans} in {@code camel.main.configuration-classes}: it reuses the Stripe
- * capability's mapper, translator and ledger instances, so reconcile and webhooks share one apply path.
+ * capability's mapper and translator instances and applies events through the same ledger class and
+ * {@code stripe:applyEvent} mutation, so reconcile and webhooks share one apply path.
  */
 public class ReconcileBeans implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(ReconcileBeans.class);
@@ -28,7 +29,6 @@ public class ReconcileBeans implements CamelConfiguration {
         StripeSettings stripeSettings = StripeSettings.from(property);
         SubscriptionEntitlementMapper mapper = required(camelContext, "subscriptionEntitlementMapper", SubscriptionEntitlementMapper.class);
         StripeEventTranslator translator = required(camelContext, "stripeEventTranslator", StripeEventTranslator.class);
-        StripeEventLedger ledger = required(camelContext, "stripeEventLedger", StripeEventLedger.class);
         StripeMetrics stripeMetrics = required(camelContext, "stripeMetrics", StripeMetrics.class);
         ConvexClient convex = stripeSettings.convex() == null ? null : new ConvexClient(stripeSettings.convex());
         if (convex != null) {
@@ -42,6 +42,9 @@ public class ReconcileBeans implements CamelConfiguration {
         if (settings.stripeSecretKey().isBlank()) {
             LOG.warn("STRIPE_SECRET_KEY is not set: reconcile runs will fail until it is");
         }
+        // Its own ledger over reconcile's client: the webhook's client caps retries to fit Stripe's delivery
+        // timeout, which a background run does not have. Same class, same stripe:applyEvent mutation.
+        StripeEventLedger ledger = new StripeEventLedger(convex, stripeMetrics);
         Reconciler reconciler = new Reconciler(settings, new ReconcileStore(convex),
                 mapper, translator, ledger, new ReconcileMetrics(stripeMetrics::registry));
         camelContext.getRegistry().bind("reconciler", reconciler);

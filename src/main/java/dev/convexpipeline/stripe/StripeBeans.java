@@ -1,6 +1,8 @@
 package dev.convexpipeline.stripe;
 
 import dev.convexpipeline.convex.ConvexClient;
+import dev.convexpipeline.convex.ConvexClientConfig;
+import dev.convexpipeline.convex.RetryPolicy;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.support.service.ServiceSupport;
@@ -19,13 +21,29 @@ public class StripeBeans implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(StripeBeans.class);
     /** How long a delivery waits for a concurrent delivery of the same event on this instance. */
     private static final Duration CLAIM_WAIT = Duration.ofSeconds(20);
+    /**
+     * Stripe gives up on a webhook after roughly 20 s; every retry of ours must fit in that window, so
+     * a hanging Convex still gets a 503 (and Stripe's own retry) rather than a dropped connection.
+     */
+    static final Duration MAX_CONVEX_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    static final int MAX_CONVEX_ATTEMPTS = 3;
+
+    static ConvexClientConfig withinStripeTimeout(ConvexClientConfig config) {
+        RetryPolicy retries = config.retryPolicy();
+        RetryPolicy capped = new RetryPolicy(Math.min(retries.maxAttempts(), MAX_CONVEX_ATTEMPTS), retries.baseBackoff(),
+                retries.maxBackoff().compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : retries.maxBackoff());
+        Duration request = config.requestTimeout().compareTo(MAX_CONVEX_REQUEST_TIMEOUT) > 0
+                ? MAX_CONVEX_REQUEST_TIMEOUT : config.requestTimeout();
+        Duration connect = config.connectTimeout().compareTo(request) > 0 ? request : config.connectTimeout();
+        return config.withRetryPolicy(capped).withTimeouts(connect, request);
+    }
 
     @Override
     public void configure(CamelContext camelContext) throws Exception {
         StripeSettings settings = StripeSettings.from(key ->
                 camelContext.getPropertiesComponent().resolveProperty(key).orElse(null));
         StripeMetrics metrics = new StripeMetrics(camelContext);
-        ConvexClient convex = settings.convex() == null ? null : new ConvexClient(settings.convex());
+        ConvexClient convex = settings.convex() == null ? null : new ConvexClient(withinStripeTimeout(settings.convex()));
         if (convex == null) {
             LOG.warn("convex.admin-key (CONVEX_SERVICE_TOKEN) is not set: Stripe webhooks will be answered 503 until it is");
         } else {
@@ -47,8 +65,7 @@ public class StripeBeans implements CamelConfiguration {
         ConvexEventLedgerRepository repository = new ConvexEventLedgerRepository(ledger, settings.dedupeCacheSize(), CLAIM_WAIT);
 
         camelContext.getRegistry().bind("stripeMetrics", metrics);
-        // Reconcile (dev.convexpipeline.reconcile) maps subscriptions and replays missed events with these same instances.
-        camelContext.getRegistry().bind("stripeEventLedger", ledger);
+        // Reconcile (dev.convexpipeline.reconcile) maps subscriptions and translates missed events with these same instances.
         camelContext.getRegistry().bind("stripeEventTranslator", translator);
         camelContext.getRegistry().bind("subscriptionEntitlementMapper", mapper);
         camelContext.getRegistry().bind("stripeEventLedgerRepository", repository);

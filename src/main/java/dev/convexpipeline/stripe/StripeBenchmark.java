@@ -55,6 +55,12 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
     private static final String BENCH_SECRET = "whsec_benchmark_only";
     /** A request without an answer by then counts as failed, so a stuck server cannot stall the benchmark. */
     private static final long REQUEST_TIMEOUT_MS = 30_000;
+    /**
+     * Below the JDK HttpServer's idle-connection limit (200): above it the server closes pooled
+     * connections under the client and requests are lost, which would measure the harness, not the server.
+     */
+    private static final int MAX_CONNECTIONS = 128;
+    private static final int LOST_AFTER_SECONDS = 15;
 
     @ParentCommand
     StripeCommand parent;
@@ -82,10 +88,15 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
             + " default: start emulator + pipeline in this JVM.")
     URI target;
 
+    @Option(names = "--convex-stub", description = "Answer the pipeline's Convex calls with a constant 'applied' from a"
+            + " trivial in-process server instead of the emulator: measures the pipeline alone, without any ledger.")
+    boolean convexStub;
+
     @Option(names = "--secret", description = "Webhook secret of --target (default: STRIPE_WEBHOOK_SECRET from the config).")
     String secret;
 
     private final AtomicLong eventCounter = new AtomicLong();
+    private StripeMetrics pipelineMetrics;
     private final java.util.concurrent.atomic.AtomicReference<String> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
     private final String runId = Long.toString(System.currentTimeMillis(), 36);
 
@@ -107,6 +118,9 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
     @Override
     public Integer call() throws Exception {
         PrintWriter out = parent.spec.commandLine().getOut();
+        if (concurrency < 1 || concurrency > MAX_CONNECTIONS) {
+            throw new IllegalArgumentException("--concurrency must be between 1 and " + MAX_CONNECTIONS);
+        }
         List<AutoCloseable> resources = new ArrayList<>();
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
         try {
@@ -115,6 +129,11 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
             if (target == null) {
                 ConvexEmulator emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
                 resources.add(0, emulator);
+                String convexUrl = emulator.url();
+                if (convexStub) {
+                    io.vertx.core.http.HttpServer stub = convexStub(vertx);
+                    convexUrl = "http://127.0.0.1:" + stub.actualPort();
+                }
                 for (int i = 0; i < customers; i++) {
                     String userId = emulator.runMutation("users:upsert", JsonNodeFactory.instance.objectNode()
                             .put("authSubject", "bench|" + i)).textValue();
@@ -125,12 +144,13 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                 Map<String, String> overrides = new HashMap<>();
                 overrides.put("camel.server.port", String.valueOf(port));
                 overrides.put("camel.management.port", String.valueOf(freePort()));
-                overrides.put("convex.url", emulator.url());
+                overrides.put("convex.url", convexUrl);
                 overrides.put("convex.admin-key", emulator.adminKey());
                 overrides.put("stripe.webhook-secret", BENCH_SECRET);
                 overrides.put("stripe.tier-mapping", "price_bench=pro");
                 PipelineRuntime pipeline = PipelineRuntime.create(parent.config, overrides).start();
                 resources.add(0, pipeline);
+                pipelineMetrics = pipeline.camelContext().getRegistry().lookupByNameAndType("stripeMetrics", StripeMetrics.class);
                 pipelineUri = URI.create("http://127.0.0.1:" + port + "/stripe/webhook");
                 pipelineSecret = BENCH_SECRET;
             } else {
@@ -145,7 +165,7 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
             URI bareUri = URI.create("http://127.0.0.1:" + bare.getAddress().getPort() + "/stripe/webhook");
 
             HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
-                    new PoolOptions().setHttp1MaxSize(Math.max(concurrency, 256)));
+                    new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
             out.printf("Warming up for %d s at 500 events/s ...%n", warmupSeconds);
             out.flush();
             if (warmupSeconds > 0) {
@@ -162,13 +182,27 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                 results.add(closedLoop(client, "verify-only", bareUri, BENCH_SECRET, maxSeconds));
             }
             out.printf("%nStripe webhook benchmark (%d cores, %s; latency from each request's scheduled send time)%n",
-                    Runtime.getRuntime().availableProcessors(), target == null ? "emulator + pipeline in this JVM" : target);
+                    Runtime.getRuntime().availableProcessors(), target != null ? target
+                            : convexStub ? "pipeline in this JVM, Convex replaced by a constant stub"
+                            : "emulator + pipeline in this JVM");
             out.printf("%-12s %-22s %8s %8s %7s %12s %9s %9s %9s%n",
                     "server", "load", "sent", "ok", "failed", "events/s", "p50 ms", "p99 ms", "max ms");
             for (Result r : results) {
                 out.printf(Locale.ROOT, "%-12s %-22s %8d %8d %7d %12.0f %9.2f %9.2f %9.2f%n", r.server(), r.load(), r.sent(),
                         r.ok(), r.failed(), r.perSecond(), r.percentileMillis(50), r.percentileMillis(99),
                         r.percentileMillis(100));
+            }
+            if (pipelineMetrics != null) {
+                // Where the pipeline's time goes: the Convex mutation versus the whole acknowledgement.
+                io.micrometer.core.instrument.Timer convex = pipelineMetrics.registry().find("stripe_convex_call")
+                        .tag("function", "stripe:applyEvent").timer();
+                io.micrometer.core.instrument.Timer ack = pipelineMetrics.registry().find("stripe_webhook_ack").timer();
+                if (convex != null && ack != null) {
+                    out.printf(Locale.ROOT, "%nInside the pipeline (whole run): %d acks, mean %.2f ms, max %.1f ms;"
+                                    + " stripe:applyEvent mean %.2f ms, max %.1f ms%n", ack.count(),
+                            ack.mean(TimeUnit.MILLISECONDS), ack.max(TimeUnit.MILLISECONDS),
+                            convex.mean(TimeUnit.MILLISECONDS), convex.max(TimeUnit.MILLISECONDS));
+                }
             }
             out.flush();
             return 0;
@@ -206,7 +240,17 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                 done.countDown();
             });
         }
-        done.await(120, TimeUnit.SECONDS);
+        // A request still unanswered long after the run counts as failed (lost), so one stuck connection
+        // cannot hang the benchmark; its latency stays at the wait, i.e. it is not hidden.
+        if (!done.await(seconds + LOST_AFTER_SECONDS, TimeUnit.SECONDS)) {
+            long now = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                if (latencies[i] == 0) {
+                    latencies[i] = now - (start + i * interval);
+                }
+            }
+            failed.addAndGet((int) done.getCount());
+        }
         return result(server, rate + "/s for " + seconds + " s", total, ok, failed, start, lastDone.get(), latencies);
     }
 
@@ -235,7 +279,9 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                 inFlight.release();
             });
         }
-        inFlight.acquire(concurrency);
+        if (!inFlight.tryAcquire(concurrency, LOST_AFTER_SECONDS, TimeUnit.SECONDS)) {
+            failed.addAndGet(concurrency - inFlight.availablePermits());
+        }
         long[] array = latencies.stream().mapToLong(Long::longValue).toArray();
         return result(server, "max, " + concurrency + " in flight", sent.get(), ok, failed, start, lastDone.get(), array);
     }
@@ -280,8 +326,22 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                 .getBytes(StandardCharsets.UTF_8);
     }
 
+    private static final byte[] OK_BODY = "{\"received\":true}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] REJECTED_BODY = "{\"error\":\"signature\"}".getBytes(StandardCharsets.UTF_8);
+
+    /** A Convex stand-in that answers every mutation with {@code applied} at once (for --convex-stub). */
+    private static io.vertx.core.http.HttpServer convexStub(Vertx vertx) throws Exception {
+        Buffer answer = Buffer.buffer("{\"status\":\"success\",\"value\":{\"outcome\":\"applied\",\"reason\":null}}");
+        return vertx.createHttpServer().requestHandler(request -> request.body().onComplete(ignored ->
+                        request.response().putHeader("Content-Type", "application/json").end(answer)))
+                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
     /** The comparison floor: read the body, verify the signature, answer 200 — nothing else. */
     private static HttpServer verifyOnlyServer() throws Exception {
+        // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's delayed
+        // ACK and every answer waits ~40 ms: that would measure Nagle, not the server.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         WebhookSignatureVerifier verifier = WebhookSignatureVerifier.fromConfig(BENCH_SECRET, Duration.ofSeconds(300));
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
         server.createContext("/stripe/webhook", exchange -> {
@@ -292,7 +352,13 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
             } catch (WebhookRejectedException e) {
                 status = 400;
             }
-            exchange.sendResponseHeaders(status, -1);
+            // A small JSON body like the pipeline's answer, chunked: the final chunk goes out only at close(),
+            // so the client cannot send its next keep-alive request before this exchange is finished
+            // (JDK 17's server otherwise drops some of those requests).
+            byte[] answer = status == 200 ? OK_BODY : REJECTED_BODY;
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, 0);
+            exchange.getResponseBody().write(answer);
             exchange.close();
         });
         server.setExecutor(Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors()));
