@@ -78,7 +78,8 @@ public final class ReconcileStore {
     }
 
     /** The entitlements of these subscriptions and which of these customers are linked to a user. */
-    public record PageRead(Map<String, JsonNode> entitlementsBySubscription, Set<String> linkedCustomers) {
+    public record PageRead(Map<String, JsonNode> entitlementsBySubscription, Set<String> linkedCustomers,
+                           Set<String> customersWithPendingEvents) {
     }
 
     public PageRead readPage(Collection<String> subscriptionIds, Collection<String> customerIds) {
@@ -90,7 +91,18 @@ public final class ReconcileStore {
         result.path("entitlements").forEach(doc -> bySubscription.put(doc.path("stripeSubscriptionId").asText(), doc));
         Set<String> linked = new HashSet<>();
         result.path("linkedCustomers").forEach(id -> linked.add(id.asText()));
-        return new PageRead(bySubscription, linked);
+        Set<String> pending = new HashSet<>();
+        result.path("customersWithPendingEvents").forEach(id -> pending.add(id.asText()));
+        return new PageRead(bySubscription, linked, pending);
+    }
+
+    /**
+     * {@code stripe:applyPendingForCustomer}: applies the events recorded {@code unmatched} for a customer a
+     * user has been linked to since (by the app rather than a checkout); returns how many were applied.
+     */
+    public long applyPendingForCustomer(String customerId) {
+        return mutation("stripe:applyPendingForCustomer", NODES.objectNode().put("stripeCustomerId", customerId))
+                .path("applied").asLong();
     }
 
     /** Which of these event ids {@code stripe_events} already holds. */

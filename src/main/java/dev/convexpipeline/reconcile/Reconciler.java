@@ -407,7 +407,7 @@ public final class Reconciler {
                 }
             }
             List<String> ids = page.objects().stream().map(o -> o.path("id").asText()).filter(id -> !id.isEmpty()).toList();
-            Plan plan = plan(report, mapped, watermark);
+            Plan plan = plan(report, mapped, watermark, seenInMemory != null);
             boolean last = !page.hasMore() || page.lastId().isEmpty();
             if (seenInMemory != null) {
                 seenInMemory.addAll(ids);
@@ -462,11 +462,25 @@ public final class Reconciler {
         }
     }
 
-    private Plan plan(ReconcileReport report, List<SubscriptionEntitlement> mapped, long watermark) {
+    private Plan plan(ReconcileReport report, List<SubscriptionEntitlement> mapped, long watermark, boolean dryRun) {
         Set<String> customers = new LinkedHashSet<>();
         mapped.forEach(m -> customers.add(m.stripeCustomerId()));
-        ReconcileStore.PageRead read = store.readPage(mapped.stream().map(SubscriptionEntitlement::stripeSubscriptionId).toList(),
-                customers);
+        List<String> ids = mapped.stream().map(SubscriptionEntitlement::stripeSubscriptionId).toList();
+        ReconcileStore.PageRead read = store.readPage(ids, customers);
+        if (!read.customersWithPendingEvents().isEmpty()) {
+            // Customers linked to a user since their events were recorded unmatched (by the app, not a checkout):
+            // their events apply first, through the webhook's own mutation, then the page is compared with the result.
+            // A dry run does not apply them; it compares the page with the rows as they are.
+            if (!dryRun) {
+                for (String customer : read.customersWithPendingEvents()) {
+                    long applied = store.applyPendingForCustomer(customer);
+                    report.add("eventsReplayed", applied);
+                    LOG.info("Reconcile {} applied {} event(s) recorded unmatched for customer {}, now linked to a user",
+                            report.runId(), applied, customer);
+                }
+                read = store.readPage(ids, customers);
+            }
+        }
         Plan plan = new Plan();
         for (SubscriptionEntitlement wanted : mapped) {
             JsonNode existing = read.entitlementsBySubscription().get(wanted.stripeSubscriptionId());

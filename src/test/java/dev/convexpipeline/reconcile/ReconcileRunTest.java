@@ -176,6 +176,28 @@ class ReconcileRunTest {
     }
 
     @Test
+    void eventsRecordedUnmatchedApplyOnceTheAppHasLinkedTheirCustomer() {
+        long created = now() - 600;
+        ObjectNode sub = subscription("sub_late", "cus_late", "active", "price_pro", "pro_monthly", created - 100, period, false);
+        ObjectNode event = FakeStripe.event("evt_before_link", "customer.subscription.created", created, sub);
+        StripeEvent webhookCopy = StripeEvent.parse(event.toString().getBytes(StandardCharsets.UTF_8));
+        StripeEventLedger ledger = new StripeEventLedger(fx.convex, StripeMetrics.standalone());
+        assertThat(ledger.apply(webhookCopy, new StripeEventTranslator(new SubscriptionEntitlementMapper(
+                TierMapping.parse(ReconcileFixture.TIER_MAPPING))).translate(webhookCopy), false).outcome()).isEqualTo("unmatched");
+        // The app links the customer itself (no checkout event): nothing applies the pending event yet.
+        fx.linkedUser("user-late", "cus_late");
+        fx.stripe.put(sub);
+
+        ReconcileReport report = fx.reconciler().run("test", false);
+
+        assertThat(report.count("eventsReplayed")).isEqualTo(1);
+        assertThat(report.count("unchanged")).as("the event already wrote what Stripe lists").isEqualTo(1);
+        assertThat(fx.entitlement("sub_late").path("lastEventId").asText()).isEqualTo("evt_before_link");
+        assertThat(fx.emulator.runQuery("stripe:getEvent", ReconcileFixture.NODES.objectNode().put("eventId", "evt_before_link"))
+                .path("outcome").asText()).isEqualTo("applied");
+    }
+
+    @Test
     void throttlingStormsSlowTheRunButItFinishes() {
         seedEveryKindOfDrift();
         for (int i = 0; i < 250; i++) {

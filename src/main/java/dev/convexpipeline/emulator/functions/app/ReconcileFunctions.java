@@ -107,9 +107,19 @@ public final class ReconcileFunctions {
                 .filter(customers::contains)
                 .distinct()
                 .forEach(linked::add);
+        Set<String> linkedSet = new HashSet<>();
+        linked.forEach(id -> linkedSet.add(id.asText()));
+        ArrayNode pending = NODES.arrayNode();
+        ctx.db().query("stripe_events").stream()
+                .filter(doc -> "unmatched".equals(doc.path("outcome").asText()))
+                .map(doc -> doc.path("stripeCustomerId").asText(null))
+                .filter(linkedSet::contains)
+                .distinct()
+                .forEach(pending::add);
         ObjectNode result = NODES.objectNode();
         result.set("entitlements", entitlements);
         result.set("linkedCustomers", linked);
+        result.set("customersWithPendingEvents", pending);
         return result;
     }
 
