@@ -98,6 +98,7 @@ public final class ConvexEmulator implements AutoCloseable {
         ApplicationFunctions.registerAll(registry);
         SystemFunctions.registerAll(registry);
         dev.convexpipeline.emulator.functions.app.StripeFunctions.registerAll(registry);
+        dev.convexpipeline.emulator.functions.app.ReconcileFunctions.registerAll(registry);
     }
 
     /** Extra functions (tests, sandboxes) can be registered before or after start. */

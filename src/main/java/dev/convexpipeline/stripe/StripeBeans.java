@@ -60,11 +60,14 @@ public class StripeBeans implements CamelConfiguration {
         if (!verifier.isConfigured()) {
             LOG.warn("STRIPE_WEBHOOK_SECRET is not set: Stripe webhooks will be answered 503 until it is");
         }
-        StripeEventTranslator translator = new StripeEventTranslator(
-                new SubscriptionEntitlementMapper(TierMapping.parse(settings.tierMapping())));
+        SubscriptionEntitlementMapper mapper = new SubscriptionEntitlementMapper(TierMapping.parse(settings.tierMapping()));
+        StripeEventTranslator translator = new StripeEventTranslator(mapper);
         ConvexEventLedgerRepository repository = new ConvexEventLedgerRepository(ledger, settings.dedupeCacheSize(), CLAIM_WAIT);
 
         camelContext.getRegistry().bind("stripeMetrics", metrics);
+        // Reconcile (dev.convexpipeline.reconcile) maps subscriptions and translates missed events with these same instances.
+        camelContext.getRegistry().bind("stripeEventTranslator", translator);
+        camelContext.getRegistry().bind("subscriptionEntitlementMapper", mapper);
         camelContext.getRegistry().bind("stripeEventLedgerRepository", repository);
         camelContext.getRegistry().bind("stripeWebhook",
                 new StripeWebhook(verifier, translator, ledger, metrics, settings.maxBodyBytes()));

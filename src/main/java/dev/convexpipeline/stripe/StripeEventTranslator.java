@@ -15,6 +15,11 @@ public final class StripeEventTranslator {
             "customer.subscription.paused", "customer.subscription.resumed", "customer.subscription.trial_will_end",
             "customer.subscription.pending_update_applied", "customer.subscription.pending_update_expired");
 
+    /** Every type {@link #translate} acts on; reconcile asks Stripe's Events API for exactly these. */
+    public static final Set<String> HANDLED_TYPES = java.util.stream.Stream.concat(SUBSCRIPTION_TYPES.stream(),
+            java.util.stream.Stream.of("checkout.session.completed", "invoice.paid", "invoice.payment_failed",
+                    "customer.deleted")).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
     private final SubscriptionEntitlementMapper mapper;
 
     public StripeEventTranslator(SubscriptionEntitlementMapper mapper) {

@@ -23,7 +23,8 @@ import java.util.function.Predicate;
 public final class ApplicationFunctions {
     /** The application tables {@code ops:tableCounts} reports, in contract order. */
     public static final List<String> TABLES = List.of("users", "entitlements", "stripe_events",
-            "stripe_reconcile_state", "auth_challenges", "admin_nonces", "evm_links", "evm_challenges");
+            "stripe_reconcile_state", "stripe_reconcile_seen", "auth_challenges", "admin_nonces", "evm_links",
+            "evm_challenges");
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private ApplicationFunctions() {

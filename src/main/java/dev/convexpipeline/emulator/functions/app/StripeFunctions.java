@@ -70,7 +70,7 @@ public final class StripeFunctions {
 
     // ---- stripe:applyEvent ------------------------------------------------------------------
 
-    private record Result(String outcome, String reason, boolean attention) {
+    record Result(String outcome, String reason, boolean attention) {
         static Result of(String outcome, String reason) {
             return new Result(outcome, reason, "unmatched".equals(outcome) || "failed".equals(outcome));
         }
@@ -140,7 +140,7 @@ public final class StripeFunctions {
         };
     }
 
-    private static Result applySubscription(DatabaseWriter db, JsonNode effect, long created, String eventId) {
+    static Result applySubscription(DatabaseWriter db, JsonNode effect, long created, String eventId) {
         JsonNode sub = effect.path("subscription");
         String subscriptionId = sub.path("stripeSubscriptionId").asText();
         String customer = sub.path("stripeCustomerId").asText();

@@ -1,0 +1,131 @@
+package dev.convexpipeline.reconcile;
+
+import com.google.common.util.concurrent.RateLimiter;
+import com.stripe.exception.ApiConnectionException;
+import com.stripe.net.HttpURLConnectionClient;
+import com.stripe.net.StripeRequest;
+import com.stripe.net.StripeResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * stripe-java's HTTP client with reconcile's pacing and retries. stripe-java calls
+ * {@link #requestWithRetries} for every API call; here every attempt first takes a permit from a
+ * smooth client-side rate limiter (Guava's {@link RateLimiter}), and 429, 5xx and connection
+ * failures are retried up to {@code maxAttempts}:
+ * <ul>
+ *   <li>{@code Stripe-Should-Retry: false} stops at once (Stripe says a retry cannot succeed);
+ *       {@code true} retries whatever the status;</li>
+ *   <li>the delay is Stripe's {@code Retry-After} when it sends one, else exponential backoff with
+ *       jitter, capped by {@code maxBackoff}.</li>
+ * </ul>
+ * The StripeClient is built with {@code maxNetworkRetries(0)} so stripe-java's own retry loop (which
+ * ignores Retry-After and is not paced) never runs on top of this one. Written by hand because
+ * the retry decision needs Stripe's response headers, which only the HTTP layer sees.
+ */
+public final class PacedStripeHttpClient extends HttpURLConnectionClient {
+    private static final Logger LOG = LoggerFactory.getLogger(PacedStripeHttpClient.class);
+
+    private final RateLimiter limiter;
+    private final int maxAttempts;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong throttled = new AtomicLong();
+
+    public PacedStripeHttpClient(double requestsPerSecond, int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+        this.limiter = RateLimiter.create(requestsPerSecond);
+        this.maxAttempts = maxAttempts;
+        this.initialBackoff = initialBackoff;
+        this.maxBackoff = maxBackoff;
+    }
+
+    @Override
+    public StripeResponse requestWithRetries(StripeRequest request) throws ApiConnectionException {
+        for (int attempt = 1; ; attempt++) {
+            limiter.acquire();
+            requests.incrementAndGet();
+            StripeResponse response;
+            try {
+                response = request(request);
+            } catch (ApiConnectionException e) {
+                if (attempt >= maxAttempts) {
+                    throw e;
+                }
+                pause(request, attempt, "connection failed (" + e.getMessage() + ")", backoff(attempt));
+                continue;
+            }
+            if (response.code() == 429) {
+                throttled.incrementAndGet();
+            }
+            Optional<String> shouldRetry = response.headers().firstValue("Stripe-Should-Retry");
+            boolean retryable = shouldRetry.map("true"::equals)
+                    .orElse(response.code() == 429 || response.code() >= 500);
+            if (!retryable || attempt >= maxAttempts) {
+                return response;
+            }
+            Optional<Duration> stripeDelay = retryAfter(response);
+            Duration delay = stripeDelay.isPresent() ? stripeDelay.get() : backoff(attempt);
+            pause(request, attempt, "HTTP " + response.code(), delay);
+        }
+    }
+
+    private void pause(StripeRequest request, int attempt, String why, Duration delay) throws ApiConnectionException {
+        retries.incrementAndGet();
+        LOG.debug("Stripe {} {}: {}, attempt {}/{}; retrying in {} ms", request.method(), request.url().getPath(), why,
+                attempt, maxAttempts, delay.toMillis());
+        try {
+            Thread.sleep(delay.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiConnectionException("interrupted while waiting to retry " + request.url().getPath());
+        }
+    }
+
+    private Duration backoff(int attempt) {
+        long base = initialBackoff.toMillis() << Math.min(attempt - 1, 20);
+        long capped = Math.min(base, maxBackoff.toMillis());
+        // Equal jitter: between half and all of the capped delay, so instances do not retry in step.
+        return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
+    }
+
+    /** {@code Retry-After} as delta-seconds or an HTTP date. */
+    static Optional<Duration> retryAfter(StripeResponse response) {
+        return response.headers().firstValue("Retry-After").flatMap(value -> {
+            String v = value.trim();
+            try {
+                return Optional.of(Duration.ofMillis(Math.max(0, (long) (Double.parseDouble(v) * 1000))));
+            } catch (NumberFormatException notSeconds) {
+                try {
+                    Duration until = Duration.between(java.time.Instant.now(),
+                            ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+                    return Optional.of(until.isNegative() ? Duration.ZERO : until);
+                } catch (RuntimeException notADate) {
+                    return Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** HTTP requests sent to Stripe, retries included. */
+    public long requests() {
+        return requests.get();
+    }
+
+    public long retries() {
+        return retries.get();
+    }
+
+    /** Answers 429 received. */
+    public long throttled() {
+        return throttled.get();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.convexpipeline.reconcile;
+
+import dev.convexpipeline.convex.ConvexClient;
+import dev.convexpipeline.stripe.StripeEventLedger;
+import dev.convexpipeline.stripe.StripeEventTranslator;
+import dev.convexpipeline.stripe.StripeMetrics;
+import dev.convexpipeline.stripe.StripeSettings;
+import dev.convexpipeline.stripe.SubscriptionEntitlementMapper;
+import dev.convexpipeline.stripe.TierMapping;
+import org.apache.camel.impl.DefaultCamelContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/**
+ * {@code reconcile [--dry-run] [--json] [--status]}: the same run as the schedule and the admin API,
+ * from this process, with the settings of config/application.properties and the environment. It is
+ * refused (exit 1) while another run is in progress anywhere; exit 1 also when the run fails.
+ */
+@Command(name = "reconcile", mixinStandardHelpOptions = true,
+        description = "Make Convex entitlements agree with Stripe: replay missed events, repair drift, revoke what Stripe no longer has.")
+public final class ReconcileCommand implements Callable<Integer> {
+    @Option(names = "--config", defaultValue = "config/application.properties",
+            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
+    Path config;
+
+    @Option(names = "--dry-run", description = "Change nothing; print the drift a run would fix.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print the report as JSON instead of a table.")
+    boolean json;
+
+    @Option(names = "--status", description = "Print the state of the current or last run instead of running.")
+    boolean status;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Function<String, String> property = properties(config);
+        StripeSettings stripeSettings = StripeSettings.from(property);
+        if (stripeSettings.convex() == null) {
+            throw new IllegalStateException("convex.admin-key is empty: set CONVEX_SERVICE_TOKEN");
+        }
+        try (ConvexClient convex = new ConvexClient(stripeSettings.convex())) {
+            StripeMetrics metrics = StripeMetrics.standalone();
+            SubscriptionEntitlementMapper mapper = new SubscriptionEntitlementMapper(TierMapping.parse(stripeSettings.tierMapping()));
+            Reconciler reconciler = new Reconciler(ReconcileSettings.from(property), new ReconcileStore(convex), mapper,
+                    new StripeEventTranslator(mapper), new StripeEventLedger(convex, metrics),
+                    new ReconcileMetrics(metrics::registry));
+            if (status) {
+                out.println(new ReconcileOperations(reconciler).last().toPrettyString());
+                out.flush();
+                return 0;
+            }
+            ReconcileReport report = reconciler.run("cli", dryRun);
+            if (json) {
+                out.println(report.toJson().toPrettyString());
+            } else {
+                report.printTable(out);
+            }
+            out.flush();
+            if (!"completed".equals(report.status())) {
+                spec.commandLine().getErr().println("reconcile failed: " + report.error());
+                return 1;
+            }
+            return 0;
+        }
+    }
+
+    /** Camel's properties component resolves {{env:NAME:default}} exactly as the running pipeline does. */
+    static Function<String, String> properties(Path config) {
+        if (!Files.isRegularFile(config)) {
+            throw new IllegalArgumentException("Configuration file " + config.toAbsolutePath()
+                    + " not found: run from the project directory or pass --config");
+        }
+        DefaultCamelContext context = new DefaultCamelContext(false);
+        context.getPropertiesComponent().setLocation("file:" + config.toAbsolutePath());
+        return key -> context.getPropertiesComponent().resolveProperty(key).orElse(null);
+    }
+}
