@@ -7,6 +7,7 @@ import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.emulator.store.DatabaseReader;
 import dev.convexpipeline.emulator.store.DatabaseSnapshot;
 import dev.convexpipeline.emulator.store.DocumentStore;
+import dev.convexpipeline.emulator.store.StoredTable;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;
@@ -147,6 +148,21 @@ public final class FunctionRunner {
             @Override
             public List<ObjectNode> query(String table) {
                 return snapshot.documents(table);
+            }
+
+            @Override
+            public List<ObjectNode> queryByIndex(String table, String field, JsonNode value) {
+                return snapshot.table(table).map(t -> t.findEqual(field, value)).orElse(List.of());
+            }
+
+            @Override
+            public List<ObjectNode> queryBelow(String table, String field, double bound, int limit) {
+                return snapshot.table(table).map(t -> t.findNumberBelow(field, bound, limit)).orElse(List.of());
+            }
+
+            @Override
+            public int count(String table) {
+                return snapshot.table(table).map(StoredTable::size).orElse(0);
             }
         };
     }
