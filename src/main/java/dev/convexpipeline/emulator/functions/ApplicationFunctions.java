@@ -17,8 +17,9 @@ import java.util.function.Predicate;
 
 /**
  * The application's functions from docs/convex-contract.md, as a real deployment's {@code convex/}
- * folder defines them. All are internal: the pipeline calls them with the admin key. Index lookups
- * are table scans, which is fine at emulator scale.
+ * folder defines them. All are internal: the pipeline calls them with the admin key. Lookups go
+ * through the store's secondary indexes on the fields the contract indexes ({@code by_authSubject},
+ * {@code by_stripeCustomerId}, {@code by_userId}, …), as {@code withIndex} does in a real deployment.
  */
 public final class ApplicationFunctions {
     /** The application tables {@code ops:tableCounts} reports, in contract order. */

@@ -9,7 +9,6 @@ import dev.convexpipeline.emulator.store.DatabaseSnapshot;
 import dev.convexpipeline.emulator.store.DocumentStore;
 import dev.convexpipeline.emulator.store.StoredTable;
 
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +19,6 @@ import java.util.Optional;
  * queries on one snapshot.
  */
 public final class FunctionRunner {
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final FunctionRegistry registry;
     private final DocumentStore store;
@@ -181,8 +179,7 @@ public final class FunctionRunner {
     }
 
     private static String newRequestId() {
-        byte[] bytes = new byte[8];
-        RANDOM.nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
+        // An identifier for error messages, not a secret: no need for a (synchronized) SecureRandom.
+        return HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextLong());
     }
 }
