@@ -17,8 +17,9 @@ import java.util.function.Predicate;
 
 /**
  * The application's functions from docs/convex-contract.md, as a real deployment's {@code convex/}
- * folder defines them. All are internal: the pipeline calls them with the admin key. Index lookups
- * are table scans, which is fine at emulator scale.
+ * folder defines them. All are internal: the pipeline calls them with the admin key. Lookups go
+ * through the store's secondary indexes on the fields the contract indexes ({@code by_authSubject},
+ * {@code by_stripeCustomerId}, {@code by_userId}, …), as {@code withIndex} does in a real deployment.
  */
 public final class ApplicationFunctions {
     /** The application tables {@code ops:tableCounts} reports, in contract order. */
@@ -38,30 +39,29 @@ public final class ApplicationFunctions {
         registry.internalQuery("users:getByAuthSubject", (ctx, args) -> {
             Args.allowOnly(args, "authSubject");
             String subject = Args.requiredString(args, "authSubject");
-            return first(ctx.db(), "users", doc -> subject.equals(doc.path("authSubject").textValue()));
+            return first(byIndex(ctx.db(), "users", "authSubject", subject));
         });
         registry.internalQuery("users:getByStripeCustomerId", (ctx, args) -> {
             Args.allowOnly(args, "stripeCustomerId");
             String customer = Args.requiredString(args, "stripeCustomerId");
-            return first(ctx.db(), "users", doc -> customer.equals(doc.path("stripeCustomerId").textValue()));
+            return first(byIndex(ctx.db(), "users", "stripeCustomerId", customer));
         });
         registry.internalMutation("users:upsert", ApplicationFunctions::upsertUser);
         registry.internalMutation("users:linkStripeCustomer", ApplicationFunctions::linkStripeCustomer);
         registry.internalQuery("entitlements:listByUser", (ctx, args) -> {
             Args.allowOnly(args, "userId");
             String userId = Args.requiredString(args, "userId");
-            return array(oldestFirst(ctx.db(), "entitlements", doc -> userId.equals(doc.path("userId").textValue())));
+            return array(byIndex(ctx.db(), "entitlements", "userId", userId));
         });
         registry.internalQuery("entitlements:getBySubscription", (ctx, args) -> {
             Args.allowOnly(args, "stripeSubscriptionId");
             String subscription = Args.requiredString(args, "stripeSubscriptionId");
-            return first(ctx.db(), "entitlements",
-                    doc -> subscription.equals(doc.path("stripeSubscriptionId").textValue()));
+            return first(byIndex(ctx.db(), "entitlements", "stripeSubscriptionId", subscription));
         });
         registry.internalQuery("ops:tableCounts", (ctx, args) -> {
             Args.allowOnly(args);
             ObjectNode counts = NODES.objectNode();
-            TABLES.forEach(table -> counts.set(table, ConvexValues.int64(ctx.db().query(table).size())));
+            TABLES.forEach(table -> counts.set(table, ConvexValues.int64(ctx.db().count(table))));
             return counts;
         });
     }
@@ -71,7 +71,7 @@ public final class ApplicationFunctions {
         String subject = Args.requiredString(args, "authSubject");
         boolean hasPublicKey = Args.hasOptionalNullableString(args, "publicKey");
         boolean hasEmail = Args.hasOptionalNullableString(args, "email");
-        Optional<ObjectNode> existing = find(ctx.db(), "users", doc -> subject.equals(doc.path("authSubject").textValue()));
+        Optional<ObjectNode> existing = byIndex(ctx.db(), "users", "authSubject", subject).stream().findFirst();
         if (existing.isPresent()) {
             ObjectNode changes = NODES.objectNode();
             if (hasPublicKey) {
@@ -103,8 +103,8 @@ public final class ApplicationFunctions {
             ObjectNode data = NODES.objectNode().put("code", "USER_NOT_FOUND").put("userId", userId);
             throw new ConvexError(data);
         }
-        Optional<ObjectNode> holder = find(ctx.db(), "users", doc ->
-                customer.equals(doc.path("stripeCustomerId").textValue()) && !userId.equals(doc.get("_id").textValue()));
+        Optional<ObjectNode> holder = byIndex(ctx.db(), "users", "stripeCustomerId", customer).stream()
+                .filter(doc -> !userId.equals(doc.get("_id").textValue())).findFirst();
         if (holder.isPresent()) {
             ObjectNode data = NODES.objectNode().put("code", "CUSTOMER_LINKED_ELSEWHERE")
                     .put("userId", holder.get().get("_id").textValue());
@@ -120,9 +120,9 @@ public final class ApplicationFunctions {
             return false;
         }
         ObjectNode doc = db.get(id);
-        List<ObjectNode> users = db.query("users");
-        return doc != null && !users.isEmpty()
-                && ConvexIds.decode(users.get(0).get("_id").textValue()).tableNumber() == ConvexIds.decode(id).tableNumber();
+        // A document found by this ID is in the table its number names; is that table "users"?
+        return doc != null && byIndex(db, "users", "authSubject", doc.path("authSubject")).stream()
+                .anyMatch(user -> id.equals(user.get("_id").textValue()));
     }
 
     private static List<ObjectNode> oldestFirst(DatabaseReader db, String table, Predicate<ObjectNode> filter) {
@@ -131,12 +131,24 @@ public final class ApplicationFunctions {
                 .toList();
     }
 
-    private static Optional<ObjectNode> find(DatabaseReader db, String table, Predicate<ObjectNode> filter) {
-        return oldestFirst(db, table, filter).stream().findFirst();
+    /**
+     * The documents whose {@code field} equals {@code value}, oldest first, read through the
+     * contract's {@code by_<field>} index (then ordered by creation time, as the scan was).
+     */
+    private static List<ObjectNode> byIndex(DatabaseReader db, String table, String field, String value) {
+        return byIndex(db, table, field, TextNode.valueOf(value));
     }
 
-    private static JsonNode first(DatabaseReader db, String table, Predicate<ObjectNode> filter) {
-        return find(db, table, filter).<JsonNode>map(doc -> doc).orElse(NullNode.getInstance());
+    private static List<ObjectNode> byIndex(DatabaseReader db, String table, String field, JsonNode value) {
+        List<ObjectNode> found = db.queryByIndex(table, field, value);
+        if (found.size() < 2) {
+            return found;
+        }
+        return found.stream().sorted(Comparator.comparingDouble(doc -> doc.path("_creationTime").doubleValue())).toList();
+    }
+
+    private static JsonNode first(List<ObjectNode> documents) {
+        return documents.isEmpty() ? NullNode.getInstance() : documents.get(0);
     }
 
     private static ArrayNode array(List<ObjectNode> documents) {

@@ -29,6 +29,14 @@ public final class FunctionContext {
         return db;
     }
 
+    /**
+     * {@code ctx.db.query(table).withIndex("by_<field>", q => q.eq(field, value))}: the documents
+     * whose {@code field} equals {@code value}, in by_id order, read through the index.
+     */
+    public List<ObjectNode> queryByIndex(String table, String field, JsonNode value) {
+        return db().queryByIndex(table, field, value);
+    }
+
     public Identity identity() {
         return identity;
     }
@@ -61,6 +69,21 @@ public final class FunctionContext {
             @Override
             public List<ObjectNode> query(String table) {
                 return reader.query(table);
+            }
+
+            @Override
+            public List<ObjectNode> queryByIndex(String table, String field, JsonNode value) {
+                return reader.queryByIndex(table, field, value);
+            }
+
+            @Override
+            public List<ObjectNode> queryBelow(String table, String field, double bound, int limit) {
+                return reader.queryBelow(table, field, bound, limit);
+            }
+
+            @Override
+            public int count(String table) {
+                return reader.count(table);
             }
 
             @Override

@@ -7,8 +7,8 @@ import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.emulator.store.DatabaseReader;
 import dev.convexpipeline.emulator.store.DatabaseSnapshot;
 import dev.convexpipeline.emulator.store.DocumentStore;
+import dev.convexpipeline.emulator.store.StoredTable;
 
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -19,7 +19,6 @@ import java.util.Optional;
  * queries on one snapshot.
  */
 public final class FunctionRunner {
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final FunctionRegistry registry;
     private final DocumentStore store;
@@ -148,6 +147,21 @@ public final class FunctionRunner {
             public List<ObjectNode> query(String table) {
                 return snapshot.documents(table);
             }
+
+            @Override
+            public List<ObjectNode> queryByIndex(String table, String field, JsonNode value) {
+                return snapshot.table(table).map(t -> t.findEqual(field, value)).orElse(List.of());
+            }
+
+            @Override
+            public List<ObjectNode> queryBelow(String table, String field, double bound, int limit) {
+                return snapshot.table(table).map(t -> t.findNumberBelow(field, bound, limit)).orElse(List.of());
+            }
+
+            @Override
+            public int count(String table) {
+                return snapshot.table(table).map(StoredTable::size).orElse(0);
+            }
         };
     }
 
@@ -165,8 +179,7 @@ public final class FunctionRunner {
     }
 
     private static String newRequestId() {
-        byte[] bytes = new byte[8];
-        RANDOM.nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
+        // An identifier for error messages, not a secret: no need for a (synchronized) SecureRandom.
+        return HexFormat.of().toHexDigits(java.util.concurrent.ThreadLocalRandom.current().nextLong());
     }
 }

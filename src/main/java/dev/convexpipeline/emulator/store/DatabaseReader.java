@@ -1,5 +1,6 @@
 package dev.convexpipeline.emulator.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
@@ -11,4 +12,16 @@ public interface DatabaseReader {
 
     /** Every document of the table in by_id order (empty for a table that does not exist). */
     List<ObjectNode> query(String table);
+
+    /**
+     * Documents of {@code table} whose {@code field} equals {@code value}, in by_id order: an index
+     * lookup when the contract declares an index on the field ({@link IndexDefinitions}), else a scan.
+     */
+    List<ObjectNode> queryByIndex(String table, String field, JsonNode value);
+
+    /** Up to {@code limit} documents whose numeric {@code field} is below {@code bound}, smallest first. */
+    List<ObjectNode> queryBelow(String table, String field, double bound, int limit);
+
+    /** Number of documents in the table (0 when it does not exist). */
+    int count(String table);
 }

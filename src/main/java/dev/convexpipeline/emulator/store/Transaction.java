@@ -56,6 +56,24 @@ public final class Transaction implements DatabaseWriter {
         return stored == null ? List.of() : List.copyOf(stored.documents().values());
     }
 
+    @Override
+    public List<ObjectNode> queryByIndex(String table, String field, JsonNode value) {
+        StoredTable stored = tables.get(table);
+        return stored == null ? List.of() : stored.findEqual(field, value);
+    }
+
+    @Override
+    public List<ObjectNode> queryBelow(String table, String field, double bound, int limit) {
+        StoredTable stored = tables.get(table);
+        return stored == null ? List.of() : stored.findNumberBelow(field, bound, limit);
+    }
+
+    @Override
+    public int count(String table) {
+        StoredTable stored = tables.get(table);
+        return stored == null ? 0 : stored.size();
+    }
+
     public Optional<StoredTable> table(String name) {
         return Optional.ofNullable(tables.get(name));
     }

@@ -2,9 +2,11 @@ package dev.convexpipeline.emulator.functions.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.emulator.functions.ArgumentValidationError;
 import dev.convexpipeline.emulator.functions.Args;
@@ -206,9 +208,7 @@ public final class StripeFunctions {
     private static Result applyCheckout(DatabaseWriter db, JsonNode effect, String eventId) {
         String customer = effect.path("stripeCustomerId").asText();
         String reference = effect.path("clientReferenceId").asText();
-        Optional<ObjectNode> user = db.query(USERS).stream()
-                .filter(doc -> reference.equals(doc.get("_id").textValue()) || reference.equals(doc.path("authSubject").textValue()))
-                .findFirst();
+        Optional<ObjectNode> user = userByIdOrSubject(db, reference);
         if (user.isEmpty()) {
             return Result.of("failed", "no user with id or auth subject " + reference + " (client_reference_id)");
         }
@@ -258,9 +258,9 @@ public final class StripeFunctions {
         if (userByCustomer(db, customer).isEmpty()) {
             return 0;
         }
-        List<ObjectNode> pending = db.query(EVENTS).stream()
+        // by_stripeCustomerId_outcome: the customer's rows, then the outcome.
+        List<ObjectNode> pending = db.queryByIndex(EVENTS, "stripeCustomerId", TextNode.valueOf(customer)).stream()
                 .filter(doc -> "unmatched".equals(doc.path("outcome").textValue())
-                        && customer.equals(doc.path("stripeCustomerId").textValue())
                         && doc.path("pendingEffect").isObject())
                 .sorted(Comparator.<ObjectNode>comparingLong(doc -> doc.path("created").longValue())
                         .thenComparing(doc -> doc.path("eventId").textValue()))
@@ -327,8 +327,10 @@ public final class StripeFunctions {
         boolean attentionOnly = bool(args, "attentionOnly", true);
         int limit = limit(args);
         ArrayNode out = NODES.arrayNode();
-        ctx.db().query(EVENTS).stream()
-                .filter(doc -> !attentionOnly || doc.path("attention").asBoolean(false))
+        // by_attention_processedAt when only attention rows are wanted, else by_processedAt (a full read).
+        List<ObjectNode> rows = attentionOnly
+                ? ctx.db().queryByIndex(EVENTS, "attention", BooleanNode.TRUE) : ctx.db().query(EVENTS);
+        rows.stream()
                 .sorted(Comparator.<ObjectNode>comparingDouble(doc -> doc.path("processedAt").asDouble()).reversed())
                 .limit(limit)
                 .forEach(doc -> {
@@ -343,10 +345,8 @@ public final class StripeFunctions {
     }
 
     private static JsonNode prune(DatabaseWriter db, String table, String timeField, double before, int limit) {
-        List<ObjectNode> old = db.query(table).stream()
-                .filter(doc -> doc.path(timeField).isNumber() && doc.path(timeField).asDouble() < before)
-                .sorted(Comparator.comparingDouble(doc -> doc.path(timeField).asDouble()))
-                .toList();
+        // by_processedAt / by_expiresAt: the oldest rows first, one more than the batch to know hasMore.
+        List<ObjectNode> old = db.queryBelow(table, timeField, before, limit + 1);
         int deleted = Math.min(limit, old.size());
         old.subList(0, deleted).forEach(doc -> db.delete(doc.get("_id").textValue()));
         ObjectNode result = NODES.objectNode().put("hasMore", old.size() > deleted);
@@ -357,16 +357,31 @@ public final class StripeFunctions {
     // ---- helpers ----------------------------------------------------------------------------
 
     private static Optional<ObjectNode> findEvent(DatabaseWriter db, String eventId) {
-        return db.query(EVENTS).stream().filter(doc -> eventId.equals(doc.path("eventId").textValue())).findFirst();
+        return first(db.queryByIndex(EVENTS, "eventId", TextNode.valueOf(eventId)));
     }
 
     private static Optional<ObjectNode> userByCustomer(DatabaseWriter db, String customer) {
-        return db.query(USERS).stream().filter(doc -> customer.equals(doc.path("stripeCustomerId").textValue())).findFirst();
+        return first(db.queryByIndex(USERS, "stripeCustomerId", TextNode.valueOf(customer)));
     }
 
     private static Optional<ObjectNode> entitlementBySubscription(DatabaseWriter db, String subscriptionId) {
-        return db.query(ENTITLEMENTS).stream()
-                .filter(doc -> subscriptionId.equals(doc.path("stripeSubscriptionId").textValue())).findFirst();
+        return first(db.queryByIndex(ENTITLEMENTS, "stripeSubscriptionId", TextNode.valueOf(subscriptionId)));
+    }
+
+    /** {@code client_reference_id} is a users ID (a get) or an auth subject (by_authSubject). */
+    private static Optional<ObjectNode> userByIdOrSubject(DatabaseWriter db, String reference) {
+        ObjectNode byId = db.get(reference);
+        if (byId != null && byId.has("authSubject")
+                && db.queryByIndex(USERS, "authSubject", byId.get("authSubject")).stream()
+                        .anyMatch(doc -> reference.equals(doc.get("_id").textValue()))) {
+            return Optional.of(byId);
+        }
+        return first(db.queryByIndex(USERS, "authSubject", TextNode.valueOf(reference)));
+    }
+
+    /** The first row in by_id order, as {@code .first()} on a scan was. */
+    private static Optional<ObjectNode> first(List<ObjectNode> rows) {
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
     }
 
     private static String customerOf(JsonNode effect) {
