@@ -3,7 +3,6 @@ package dev.convexpipeline.app;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,10 +20,7 @@ public final class PipelineRuntime implements AutoCloseable {
 
     /** Builds the runtime; {@code overrides} win over the file and the environment (used by the sandbox and tests). */
     public static PipelineRuntime create(Path configFile, Map<String, String> overrides) {
-        if (!Files.isRegularFile(configFile)) {
-            throw new IllegalArgumentException("Configuration file " + configFile.toAbsolutePath()
-                    + " not found: run from the project directory or pass --config");
-        }
+        ConfigFile.require(configFile);
         Main main = new Main();
         main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
         Map<String, String> all = new LinkedHashMap<>(overrides);

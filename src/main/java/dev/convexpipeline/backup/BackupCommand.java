@@ -1,8 +1,9 @@
 package dev.convexpipeline.backup;
 
+import dev.convexpipeline.app.ConfigFile;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.apache.camel.impl.DefaultCamelContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -11,13 +12,11 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 
 /**
  * {@code backup <verb>}: the operator's side of snapshot backups, one verb per action like
@@ -48,14 +47,7 @@ public final class BackupCommand implements Runnable {
     }
 
     BackupService open() {
-        if (!Files.isRegularFile(config)) {
-            throw new IllegalArgumentException("Configuration file " + config.toAbsolutePath()
-                    + " not found: run from the project directory or pass --config");
-        }
-        DefaultCamelContext camel = new DefaultCamelContext();
-        camel.getPropertiesComponent().setLocation("file:" + config.toAbsolutePath());
-        Function<String, String> properties = BackupWiring.properties(camel);
-        return BackupSettings.load(properties).createService(new BackupMetrics(), Clock.systemUTC());
+        return BackupSettings.load(ConfigFile.properties(config)).createService(new BackupMetrics(), Clock.systemUTC());
     }
 
     static void printJson(PrintWriter out, Object value) throws Exception {

@@ -1,5 +1,7 @@
 package dev.convexpipeline.reconcile;
 
+import dev.convexpipeline.app.ConfigFile;
+
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.stripe.StripeEventLedger;
 import dev.convexpipeline.stripe.StripeEventTranslator;
@@ -7,14 +9,12 @@ import dev.convexpipeline.stripe.StripeMetrics;
 import dev.convexpipeline.stripe.StripeSettings;
 import dev.convexpipeline.stripe.SubscriptionEntitlementMapper;
 import dev.convexpipeline.stripe.TierMapping;
-import org.apache.camel.impl.DefaultCamelContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -77,14 +77,7 @@ public final class ReconcileCommand implements Callable<Integer> {
         }
     }
 
-    /** Camel's properties component resolves {{env:NAME:default}} exactly as the running pipeline does. */
     static Function<String, String> properties(Path config) {
-        if (!Files.isRegularFile(config)) {
-            throw new IllegalArgumentException("Configuration file " + config.toAbsolutePath()
-                    + " not found: run from the project directory or pass --config");
-        }
-        DefaultCamelContext context = new DefaultCamelContext(false);
-        context.getPropertiesComponent().setLocation("file:" + config.toAbsolutePath());
-        return key -> context.getPropertiesComponent().resolveProperty(key).orElse(null);
+        return ConfigFile.properties(config);
     }
 }

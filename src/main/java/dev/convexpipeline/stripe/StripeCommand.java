@@ -1,9 +1,10 @@
 package dev.convexpipeline.stripe;
 
+import dev.convexpipeline.app.ConfigFile;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.convexpipeline.convex.ConvexClient;
-import org.apache.camel.impl.DefaultCamelContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -42,14 +43,7 @@ public final class StripeCommand implements Runnable {
 
     /** The settings as the pipeline would resolve them (file, then environment). */
     StripeSettings settings() {
-        if (!Files.isRegularFile(config)) {
-            throw new IllegalArgumentException("Configuration file " + config.toAbsolutePath()
-                    + " not found: run from the project directory or pass --config");
-        }
-        // Camel's properties component resolves {{env:NAME:default}} exactly as the running pipeline does.
-        DefaultCamelContext context = new DefaultCamelContext(false);
-        context.getPropertiesComponent().setLocation("file:" + config.toAbsolutePath());
-        return StripeSettings.from(key -> context.getPropertiesComponent().resolveProperty(key).orElse(null));
+        return StripeSettings.from(ConfigFile.properties(config));
     }
 
     /** The ledger over a fresh Convex client; the caller closes the client. */

@@ -1,0 +1,33 @@
+package dev.convexpipeline.app;
+
+import org.apache.camel.impl.DefaultCamelContext;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+
+/** config/application.properties as the operator commands read it, outside a running pipeline. */
+public final class ConfigFile {
+    private ConfigFile() {
+    }
+
+    public static Path require(Path config) {
+        if (!Files.isRegularFile(config)) {
+            throw new IllegalArgumentException("Configuration file " + config.toAbsolutePath()
+                    + " not found: run from the project directory or pass --config");
+        }
+        return config;
+    }
+
+    /**
+     * Key → value, resolved by Camel's properties component exactly as the running pipeline does
+     * ({{env:NAME:default}}, file < environment); null for a missing key.
+     */
+    public static Function<String, String> properties(Path config) {
+        require(config);
+        DefaultCamelContext context = new DefaultCamelContext(false);
+        context.getPropertiesComponent().setLocation("file:" + config.toAbsolutePath());
+        return key -> context.getPropertiesComponent().resolveProperty(key)
+                .map(context::resolvePropertyPlaceholders).orElse(null);
+    }
+}
