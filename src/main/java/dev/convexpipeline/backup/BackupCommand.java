@@ -87,15 +87,19 @@ public final class BackupCommand implements Runnable {
         abstract int call(BackupService service) throws Exception;
     }
 
-    @Command(name = "run", mixinStandardHelpOptions = true, description = "Take a backup now (export, stream to storage, manifest).")
-    static final class Run extends Verb {
-        @Option(names = "--json", description = "Print the manifest as JSON.")
+    /** A verb with machine-readable output next to its table. */
+    abstract static class JsonVerb extends Verb {
+        @Option(names = "--json", description = "Print JSON for machines instead of the table.")
         boolean json;
 
         @Override
         boolean printsJson() {
             return json;
         }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Take a backup now (export, stream to storage, manifest).")
+    static final class Run extends JsonVerb {
 
         @Override
         int call(BackupService service) throws Exception {
@@ -113,14 +117,7 @@ public final class BackupCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List backups, newest first, read from the storage itself.")
-    static final class ListBackups extends Verb {
-        @Option(names = "--json", description = "JSON for machines instead of the table.")
-        boolean json;
-
-        @Override
-        boolean printsJson() {
-            return json;
-        }
+    static final class ListBackups extends JsonVerb {
 
         @Override
         int call(BackupService service) throws Exception {
@@ -150,17 +147,10 @@ public final class BackupCommand implements Runnable {
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Re-read a backup and check its SHA-256, ZIP structure, every JSONL line, counts and digests."
                     + " Exit code 3 when anything differs.")
-    static final class Verify extends Verb {
+    static final class Verify extends JsonVerb {
         @Parameters(paramLabel = "<id|latest>", description = "Backup id (from `backup list`) or latest.")
         String id;
 
-        @Option(names = "--json", description = "Print the report as JSON.")
-        boolean json;
-
-        @Override
-        boolean printsJson() {
-            return json;
-        }
 
         @Override
         int call(BackupService service) throws Exception {
@@ -180,17 +170,10 @@ public final class BackupCommand implements Runnable {
 
     @Command(name = "prune", mixinStandardHelpOptions = true,
             description = "Delete backups older than BACKUP_RETENTION_DAYS, keeping the newest BACKUP_KEEP_LAST and pinned ones.")
-    static final class Prune extends Verb {
+    static final class Prune extends JsonVerb {
         @Option(names = "--dry-run", description = "Only show what would be deleted.")
         boolean dryRun;
 
-        @Option(names = "--json", description = "Print the decisions as JSON.")
-        boolean json;
-
-        @Override
-        boolean printsJson() {
-            return json;
-        }
 
         @Override
         int call(BackupService service) throws Exception {
