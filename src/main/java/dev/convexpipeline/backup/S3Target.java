@@ -239,9 +239,21 @@ public final class S3Target implements BackupTarget {
         String detail;
         String hint = "check that the bucket exists and S3 is reachable";
         if (error instanceof S3Exception s3Error && s3Error.awsErrorDetails() != null) {
-            detail = "returned " + s3Error.statusCode() + " " + s3Error.awsErrorDetails().errorCode();
-            if (s3Error.statusCode() == 403) {
+            String code = s3Error.awsErrorDetails().errorCode();
+            detail = "returned " + s3Error.statusCode() + " " + code;
+            if (code != null && code.startsWith("KMS.")) {
+                // S3 names KMS failures KMS.NotFoundException, KMS.DisabledException, ...: the key, not the bucket.
+                hint = settings.kmsKeyId() == null
+                        ? "S3 could not use the bucket's default KMS key for SSE-KMS: check the bucket's default encryption,"
+                          + " or name a key in s3.sse-kms-key-id (S3_SSE_KMS_KEY_ID)"
+                        : "S3 could not use KMS key " + settings.kmsKeyId() + " for SSE-KMS: check s3.sse-kms-key-id"
+                          + " (S3_SSE_KMS_KEY_ID); the key must exist, be enabled and be in the bucket's region";
+            } else if (s3Error.statusCode() == 403) {
                 hint = "check the credentials and the bucket policy for s3:" + operation.replace("ListObjectsV2", "ListBucket");
+                if ("aws:kms".equals(settings.sse())) {
+                    hint += ", and for SSE-KMS kms:GenerateDataKey and kms:Decrypt on "
+                            + (settings.kmsKeyId() == null ? "the bucket's default KMS key" : "KMS key " + settings.kmsKeyId());
+                }
             } else if (s3Error.statusCode() == 404) {
                 hint = "check that bucket " + settings.bucket() + " exists";
             }

@@ -173,8 +173,9 @@ class BackupToS3Test {
 
     /*
      * S3Proxy 3.0 answers 501 NotImplemented to any x-amz-server-side-encryption header, so these
-     * tests observe what the server receives and that the refused backup leaves nothing; an
-     * encrypted backup that completes needs real S3 or MinIO.
+     * tests observe what the server receives and that the refused backup leaves nothing. That
+     * encrypted backups (SSE-S3, SSE-KMS with a key id) complete is shown against S3Mock in
+     * BackupEncryptionTest.
      */
     @Test
     void sseS3HeaderIsSentOnTheZipUploadAndOnSmallObjects() throws Exception {
