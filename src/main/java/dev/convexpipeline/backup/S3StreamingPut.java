@@ -59,7 +59,11 @@ final class S3StreamingPut extends ObjectUpload {
         this.length = length;
         PutObjectRequest.Builder put = PutObjectRequest.builder()
                 .bucket(target.bucket()).key(target.objectKey(key)).contentType("application/zip")
-                .contentLength(length);
+                .contentLength(length)
+                // One attempt: a streamed body cannot be sent twice, and the SDK's retry would only fail
+                // on that, hiding the first attempt's cause (S3's refusal, the broken connection).
+                .overrideConfiguration(o -> o.addPlugin(client -> client.overrideConfiguration(
+                        c -> c.retryStrategy(retry -> retry.maxAttempts(1)))));
         target.applyEncryption(put);
         PutObjectRequest built = put.build();
         this.request = executor.submit(() -> {

@@ -381,7 +381,11 @@ class BackupToS3Test {
         relay.failWhen(r -> r.method().equals("PUT") && r.target().contains(".zip"), RecordingS3Proxy.Fault.DROP);
         BackupService service = service(announced(largeZip), null, null);
 
-        assertThatThrownBy(service::run).isInstanceOf(BackupFailedException.class).hasMessageContaining("PutObject");
+        // One attempt, and its own cause in the message: a retry could only fail on the unrepeatable body.
+        assertThatThrownBy(service::run).isInstanceOf(BackupFailedException.class).hasMessageContaining("PutObject")
+                .hasMessageNotContaining("cannot be resent");
+        assertThat(relay.requests().stream().filter(r -> r.method().equals("PUT") && r.target().contains(".zip")))
+                .hasSize(1);
         assertNothingVisible();
     }
 
