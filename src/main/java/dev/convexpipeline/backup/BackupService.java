@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -44,6 +45,8 @@ public final class BackupService implements AutoCloseable {
     private final ReentrantLock running = new ReentrantLock();
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Duration stallTimeout = Duration.ofMinutes(5);
+    private int attempts = 1;
+    private Duration retryDelay = Duration.ofSeconds(30);
 
     public BackupService(BackupTarget target, SnapshotSource source, RetentionPolicy retention, BackupMetrics metrics,
                          Clock clock) {
@@ -59,6 +62,21 @@ public final class BackupService implements AutoCloseable {
     /** A backup fails when Convex sends nothing for this long (the HTTP client has no read timeout of its own). */
     public BackupService withStallTimeout(Duration timeout) {
         this.stallTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * Streams the same snapshot again, up to {@code attempts} times in all, when an attempt fails for
+     * a reason that can pass (the download or the storage connection broke, S3 answered 5xx), waiting
+     * {@code delay}, then twice as long, and so on. Refusals (403, a missing bucket, a KMS key S3
+     * cannot use) and a broken ZIP fail at once: another attempt would end the same way.
+     */
+    public BackupService withAttempts(int attempts, Duration delay) {
+        if (attempts < 1) {
+            throw new IllegalArgumentException("backup.attempts (BACKUP_ATTEMPTS) must be at least 1, got " + attempts);
+        }
+        this.attempts = attempts;
+        this.retryDelay = delay;
         return this;
     }
 
@@ -98,14 +116,49 @@ public final class BackupService implements AutoCloseable {
         }
         Instant started = clock.instant();
         String label = "of " + source.instance() + " started " + started;
-        ObjectUpload upload = null;
-        String zipKey = null;
-        boolean zipComplete = false;
         try {
             SnapshotSource.Snapshot snapshot = source.take();
             long ts = snapshot.snapshotTs();
             label = ts + " (" + BackupLayout.toInstant(ts) + ")";
-            zipKey = layout.key(ts, BackupLayout.Kind.ZIP);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return store(snapshot, label, started);
+                } catch (Exception e) {
+                    if (attempt >= attempts || !mayPass(e)) {
+                        throw e;
+                    }
+                    Duration delay = retryDelay.multipliedBy(1L << Math.min(attempt - 1, 10));
+                    LOG.warn("Backup {} attempt {}/{} failed: {}; nothing of it was kept, streaming the same snapshot"
+                            + " again in {} s", label, attempt, attempts, OperatorMessages.describe(e), delay.toSeconds());
+                    Thread.sleep(delay.toMillis());
+                    Optional<SnapshotSource.Snapshot> again = source.reopen(snapshot);
+                    if (again.isEmpty()) {
+                        throw e;
+                    }
+                    snapshot = again.get();
+                }
+            }
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            String reason = OperatorMessages.describe(e);
+            metrics.failure(clock.instant(), reason);
+            String message = "Backup " + label + " failed: " + reason;
+            LOG.error("{} — nothing was kept; the next scheduled run tries again", message);
+            throw new BackupFailedException(message, e);
+        } finally {
+            running.unlock();
+        }
+    }
+
+    /** One attempt: streams the snapshot into the target, then writes the manifest; leaves nothing when it fails. */
+    private BackupManifest store(SnapshotSource.Snapshot snapshot, String label, Instant started) throws Exception {
+        long ts = snapshot.snapshotTs();
+        String zipKey = layout.key(ts, BackupLayout.Kind.ZIP);
+        ObjectUpload upload = null;
+        boolean zipComplete = false;
+        try {
             SnapshotScanner.Result scanned;
             try (InputStream zip = snapshot.zip()) {
                 upload = target.beginUpload(zipKey, snapshot.expectedBytes());
@@ -133,14 +186,30 @@ public final class BackupService implements AutoCloseable {
             if (zipComplete) {
                 deleteQuietly(zipKey);
             }
-            String reason = OperatorMessages.describe(e);
-            metrics.failure(clock.instant(), reason);
-            String message = "Backup " + label + " failed: " + reason;
-            LOG.error("{} — nothing was kept; the next scheduled run tries again", message);
-            throw new BackupFailedException(message, e);
-        } finally {
-            running.unlock();
+            throw e;
         }
+    }
+
+    /**
+     * Whether another attempt can succeed: a broken connection or stalled download, or S3 answering
+     * 5xx/429. Not a refusal (4xx: credentials, policy, bucket, KMS key), not a ZIP that does not
+     * parse, not Convex refusing or being down (its client has already retried).
+     */
+    static boolean mayPass(Throwable failure) {
+        boolean io = false;
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SnapshotFormatException || cause instanceof dev.convexpipeline.convex.ConvexException) {
+                return false;
+            }
+            if (cause instanceof software.amazon.awssdk.awscore.exception.AwsServiceException service) {
+                return service.statusCode() >= 500 || service.statusCode() == 429;
+            }
+            if (cause instanceof software.amazon.awssdk.core.exception.SdkClientException) {
+                return true;
+            }
+            io |= cause instanceof IOException;
+        }
+        return io;
     }
 
     private BackupManifest manifest(SnapshotSource.Snapshot snapshot, SnapshotScanner.Result scanned, Instant started,

@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
  * resolve them the same way, environment overrides included.
  */
 public record BackupSettings(String target, String prefix, String instance, boolean includeFileStorage,
-                             Duration exportTimeout, Duration stallTimeout, int retentionDays, int keepLast, Duration maxAge,
-                             S3Settings s3, ConvexClientConfig convex) {
+                             Duration exportTimeout, Duration stallTimeout, int attempts, Duration retryDelay,
+                             int retentionDays, int keepLast, Duration maxAge, S3Settings s3, ConvexClientConfig convex) {
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+)\\s*(d|h|m|s|ms)");
 
     /** @param property returns the resolved value of a key, or null/blank when unset */
@@ -37,7 +37,7 @@ public record BackupSettings(String target, String prefix, String instance, bool
                     integer(property, "s3.parts-in-flight", 3),
                     "when_required".equals(text(property, "s3.request-checksum-calculation", "when_required")
                             .toLowerCase(Locale.ROOT)),
-                    integer(property, "s3.single-put-max-mb", 0) * 1024L * 1024);
+                    integer(property, "s3.single-put-max-mb", S3Settings.MAX_SINGLE_PUT_MB) * 1024L * 1024);
         } else if (!target.startsWith("file:")) {
             throw new IllegalArgumentException("backup.target (BACKUP_TARGET) must be file:<directory> or s3, got " + target);
         }
@@ -55,6 +55,8 @@ public record BackupSettings(String target, String prefix, String instance, bool
                 Boolean.parseBoolean(text(property, "backup.include-file-storage", "false")),
                 duration(text(property, "backup.export-timeout", "30m"), "backup.export-timeout"),
                 duration(text(property, "backup.stall-timeout", "5m"), "backup.stall-timeout"),
+                integer(property, "backup.attempts", 3),
+                duration(text(property, "backup.retry-delay", "30s"), "backup.retry-delay"),
                 integer(property, "backup.retention-days", 30), integer(property, "backup.keep-last", 7),
                 duration(text(property, "backup.max-age", "26h"), "backup.max-age"), s3, convex);
     }
@@ -69,7 +71,7 @@ public record BackupSettings(String target, String prefix, String instance, bool
         SnapshotSource source = new ConvexSnapshotSource(client, instance.isEmpty() ? null : instance,
                 includeFileStorage, exportTimeout);
         return new BackupService(createTarget(), source, new RetentionPolicy(Duration.ofDays(retentionDays), keepLast),
-                metrics, clock).withStallTimeout(stallTimeout).alsoClosing(client);
+                metrics, clock).withStallTimeout(stallTimeout).withAttempts(attempts, retryDelay).alsoClosing(client);
     }
 
     public BackupTarget createTarget() {

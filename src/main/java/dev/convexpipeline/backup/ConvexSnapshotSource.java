@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Snapshots from a Convex deployment, the way {@code npx convex export} takes them: request a ZIP
@@ -51,11 +52,18 @@ public final class ConvexSnapshotSource implements SnapshotSource {
         PendingExport pending = convex.requestExport(includeStorage);
         ExportStatus done = convex.awaitExport(pending, exportTimeout, Duration.ofSeconds(1),
                 progress -> LOG.info("Convex export: {}", progress));
-        long startTs = done.startTs();
+        return open(done.startTs(), done.sizeBytes() == null ? -1 : done.sizeBytes());
+    }
+
+    @Override
+    public Optional<Snapshot> reopen(Snapshot taken) {
+        return Optional.of(open(taken.snapshotTs(), taken.expectedBytes()));
+    }
+
+    private Snapshot open(long startTs, long recordedBytes) {
         ConvexClient.ExportDownload download = convex.openExportDownload(startTs);
         // The download's Content-Length is what will arrive; the export's recorded size is the fallback.
-        long expected = download.contentLength() >= 0 ? download.contentLength()
-                : done.sizeBytes() == null ? -1 : done.sizeBytes();
+        long expected = download.contentLength() >= 0 ? download.contentLength() : recordedBytes;
         return new Snapshot(startTs, sourceUrl(), instance, includeStorage, expected, download.body());
     }
 

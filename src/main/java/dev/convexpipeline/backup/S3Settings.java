@@ -27,8 +27,10 @@ public record S3Settings(URI endpoint, String region, String bucket, String acce
     public static final int MIN_PART_SIZE = 5 * 1024 * 1024;
     /** S3 accepts at most 5 GiB in one PutObject. */
     public static final long MAX_SINGLE_PUT = 5L * 1024 * 1024 * 1024;
+    /** {@link #MAX_SINGLE_PUT} in MiB: the default of {@code s3.single-put-max-mb}. */
+    public static final int MAX_SINGLE_PUT_MB = 5 * 1024;
 
-    /** Always multipart (single-PUT limit 0), the default: see docs/backup-benchmark.md. */
+    /** Always multipart (single-PUT limit 0). */
     public S3Settings(URI endpoint, String region, String bucket, String accessKey, String secretKey,
                       boolean forcePathStyle, String sse, String kmsKeyId, int partSizeBytes,
                       int partsInFlight, boolean checksumsWhenRequired) {

@@ -19,19 +19,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Writes an object whose length is known in advance (Convex announces the export's size) as one
  * streaming {@code PutObject}: the request starts at once with that {@code Content-Length} and
- * its body is fed, chunk by chunk, from what the writer writes. S3Proxy stores a single PUT about
- * twice as fast as the same bytes in parts (no part files, no concatenation on complete), and
- * memory stays at a few MiB of queued chunks whatever the object size. Opt-in
- * ({@code s3.single-put-max-mb}, default 0): in the backup benchmark on a busy 2-vCPU machine the
- * multipart path was as fast or faster, S3Proxy decoding one PUT on one thread (docs/backup-benchmark.md).
+ * its body is fed, chunk by chunk, from what the writer writes. Used up to
+ * {@code s3.single-put-max-mb} (default 5 GiB, S3's limit): S3Proxy stores a single PUT with about
+ * half the CPU of the same bytes in parts (no part files, no concatenation on complete), which made
+ * the backup 1.7× as fast on two cores (docs/backup-benchmark.md), and memory stays at a few MiB of
+ * queued chunks whatever the object size.
  *
  * <p>Nothing becomes visible before {@link #complete()}: the body's last byte is held back until
  * then, so S3 never receives the full announced length of an object the caller has not accepted
  * (a ZIP the scanner rejected, a download shorter or longer than announced). {@link #abort()}
  * makes the body stream fail, which breaks the request off mid-body; S3 stores nothing for a PUT
  * whose body did not arrive whole. A single PUT has no per-part retry: a transfer error fails the
- * backup and the next run starts over, which is why objects above
- * {@link S3Settings#singlePutMaxBytes()} still go through {@link S3MultipartUpload}.
+ * attempt, and {@link BackupService} streams the snapshot again; objects above
+ * {@link S3Settings#singlePutMaxBytes()} go through {@link S3MultipartUpload}.
  */
 final class S3StreamingPut extends ObjectUpload {
     /** Chunks queued between the writer and the HTTP request: 32 × 64 KiB at most. */

@@ -1,6 +1,7 @@
 package dev.convexpipeline.backup;
 
 import java.io.InputStream;
+import java.util.Optional;
 
 /** Produces a fresh snapshot ZIP to back up (from Convex in production: {@link ConvexSnapshotSource}). */
 public interface SnapshotSource {
@@ -21,6 +22,14 @@ public interface SnapshotSource {
 
     /** Requests a snapshot, waits until it exists and opens it for streaming. */
     Snapshot take() throws Exception;
+
+    /**
+     * Opens the same snapshot again after a failed attempt (Convex keeps a completed export), or
+     * empty when this source cannot, in which case the backup fails with the attempt's error.
+     */
+    default Optional<Snapshot> reopen(Snapshot taken) throws Exception {
+        return Optional.empty();
+    }
 
     /** The deployment's instance name, which names the backup folder. */
     String instance();

@@ -99,6 +99,27 @@ class BackupFromConvexTest {
     }
 
     @Test
+    void aSnapshotCanBeReopenedForAnotherAttempt() throws Exception {
+        try (dev.convexpipeline.convex.ConvexClient client = new dev.convexpipeline.convex.ConvexClient(
+                dev.convexpipeline.convex.ConvexClientConfig.of(convex.url(), convex.adminKey()))) {
+            ConvexSnapshotSource source = new ConvexSnapshotSource(client, null, false, java.time.Duration.ofMinutes(1));
+            SnapshotSource.Snapshot taken = source.take();
+            byte[] first;
+            try (InputStream zip = taken.zip()) {
+                first = zip.readAllBytes();
+            }
+
+            SnapshotSource.Snapshot again = source.reopen(taken).orElseThrow();
+
+            assertThat(again.snapshotTs()).isEqualTo(taken.snapshotTs());
+            assertThat(again.expectedBytes()).isEqualTo(first.length);
+            try (InputStream zip = again.zip()) {
+                assertThat(zip.readAllBytes()).isEqualTo(first);
+            }
+        }
+    }
+
+    @Test
     void multiTableBackupFromConvexHasAManifestThatMatchesTheZip() throws Exception {
         try (BackupService service = service(s3Properties("b-" + UUID.randomUUID().toString().substring(0, 8)))) {
             BackupManifest manifest = service.run();

@@ -29,6 +29,8 @@ class BackupSettingsTest {
         assertThat(local.retentionDays()).isEqualTo(30);
         assertThat(local.keepLast()).isEqualTo(7);
         assertThat(local.maxAge()).isEqualTo(Duration.ofHours(26));
+        assertThat(local.attempts()).isEqualTo(3);
+        assertThat(local.retryDelay()).isEqualTo(Duration.ofSeconds(30));
 
         Map<String, String> s3 = new HashMap<>();
         s3.put("backup.target", "s3");
@@ -38,10 +40,10 @@ class BackupSettingsTest {
         BackupSettings settings = BackupSettings.load(s3::get);
         assertThat(settings.s3().sse()).isEqualTo("aws:kms");
         assertThat(settings.s3().partSizeBytes()).isEqualTo(8 * 1024 * 1024);
-        assertThat(settings.s3().singlePutMaxBytes()).isZero();
+        assertThat(settings.s3().singlePutMaxBytes()).isEqualTo(S3Settings.MAX_SINGLE_PUT);
         assertThat(settings.s3().accessKey()).isNull();
-        s3.put("s3.single-put-max-mb", "5120");
-        assertThat(BackupSettings.load(s3::get).s3().singlePutMaxBytes()).isEqualTo(S3Settings.MAX_SINGLE_PUT);
+        s3.put("s3.single-put-max-mb", "0");
+        assertThat(BackupSettings.load(s3::get).s3().singlePutMaxBytes()).isZero();
     }
 
     @Test
@@ -57,6 +59,8 @@ class BackupSettingsTest {
         assertThatThrownBy(() -> BackupSettings.load(Map.<String, String>of()::get).createService(new BackupMetrics(),
                 java.time.Clock.systemUTC())).hasMessageContaining("CONVEX_SERVICE_TOKEN");
         assertThatThrownBy(() -> new RetentionPolicy(Duration.ofDays(30), 0)).hasMessageContaining("BACKUP_KEEP_LAST");
+        assertThatThrownBy(() -> BackupSettings.load(Map.of("backup.attempts", "many")::get))
+                .hasMessageContaining("backup.attempts");
     }
 
     @Test

@@ -344,6 +344,73 @@ class BackupToS3Test {
     }
 
     @Test
+    void aDownloadBrokenOnceIsStreamedAgainFromTheSameSnapshot() throws Exception {
+        // Size not announced, so multipart: S3Proxy cannot list a bucket after a PUT broken off mid-body.
+        TestSnapshots.FixedSource source = new TestSnapshots.FixedSource(largeZip, 1_795_799_184_000_000_000L);
+        source.breakAfter = largeZip.length / 2;
+        source.brokenOpens = 1;
+        BackupService service = service(source, null, null).withAttempts(2, Duration.ofMillis(10));
+
+        BackupManifest manifest = service.run();
+
+        assertThat(source.opens.get()).isEqualTo(2);
+        assertThat(manifest.snapshotTs()).isEqualTo(1_795_799_184_000_000_000L);
+        assertThat(object("team/backups/" + service.layout().key(manifest.snapshotTs(), BackupLayout.Kind.ZIP))).isEqualTo(largeZip);
+        assertThat(service.verify("latest").ok()).isTrue();
+    }
+
+    @Test
+    void aStorageConnectionDroppedOnceIsRetriedWhole() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger zipPuts = new java.util.concurrent.atomic.AtomicInteger();
+        relay.failWhen(r -> r.method().equals("PUT") && r.target().contains(".zip") && zipPuts.getAndIncrement() == 0,
+                RecordingS3Proxy.Fault.RESET);
+        TestSnapshots.FixedSource source = announced(largeZip);
+        BackupService service = service(source, null, null).withAttempts(3, Duration.ofMillis(10));
+
+        BackupManifest manifest = service.run();
+
+        assertThat(zipPuts.get()).isEqualTo(2);
+        assertThat(source.opens.get()).isEqualTo(2);
+        assertThat(object("team/backups/" + service.layout().key(manifest.snapshotTs(), BackupLayout.Kind.ZIP))).isEqualTo(largeZip);
+        assertThat(service.list().backups()).singleElement().satisfies(b -> assertThat(b.id()).isEqualTo(manifest.id()));
+    }
+
+    @Test
+    void aRefusalIsNotRetried() throws Exception {
+        relay.failWhen(r -> r.method().equals("PUT") && r.target().contains(".zip"), RecordingS3Proxy.Fault.FORBIDDEN);
+        TestSnapshots.FixedSource source = announced(largeZip);
+        BackupService service = service(source, null, null).withAttempts(3, Duration.ofMillis(10));
+
+        assertThatThrownBy(service::run).isInstanceOf(BackupFailedException.class).hasMessageContaining("403 AccessDenied");
+        assertThat(relay.requests().stream().filter(r -> r.method().equals("PUT") && r.target().contains(".zip"))).hasSize(1);
+        assertThat(source.opens.get()).isEqualTo(1);
+        assertNothingVisible();
+    }
+
+    @Test
+    void aBrokenZipIsNotRetried() throws Exception {
+        byte[] truncated = java.util.Arrays.copyOf(largeZip, largeZip.length - 10);
+        TestSnapshots.FixedSource source = new TestSnapshots.FixedSource(truncated, 1_795_799_184_000_000_000L);
+        BackupService service = service(source, null, null).withAttempts(3, Duration.ofMillis(10));
+
+        assertThatThrownBy(service::run).isInstanceOf(BackupFailedException.class);
+        assertThat(source.opens.get()).isEqualTo(1);
+        assertNothingVisible();
+    }
+
+    @Test
+    void attemptsRunOutAndTheRunFailsWithTheLastCause() throws Exception {
+        TestSnapshots.FixedSource source = announced(largeZip);
+        source.breakAfter = largeZip.length / 3;
+        BackupService service = service(source, null, null).withAttempts(3, Duration.ofMillis(10));
+
+        assertThatThrownBy(service::run).isInstanceOf(BackupFailedException.class).hasMessageContaining("Connection reset");
+        assertThat(source.opens.get()).isEqualTo(3);
+        assertNothingVisible();
+        assertThat(service.metrics().failures()).isEqualTo(1);
+    }
+
+    @Test
     void snapshotShorterThanAnnouncedLeavesNothing() throws Exception {
         TestSnapshots.FixedSource source = announced(largeZip);
         source.announcedBytes = largeZip.length + 1;

@@ -35,7 +35,8 @@ final class RecordingS3Proxy implements AutoCloseable {
         }
     }
 
-    enum Fault { NONE, FORBIDDEN, DROP }
+    /** FORBIDDEN answers 403; DROP closes the connection and takes the store down; RESET only closes the connection. */
+    enum Fault { NONE, FORBIDDEN, DROP, RESET }
 
     private final URI upstream;
     private final ServerSocket server;
@@ -99,6 +100,9 @@ final class RecordingS3Proxy implements AutoCloseable {
                 if (down || faultWhen.test(request)) {
                     if (fault == Fault.DROP) {
                         down = true;
+                        return;
+                    }
+                    if (fault == Fault.RESET) {
                         return;
                     }
                     if (fault == Fault.FORBIDDEN) {

@@ -85,6 +85,9 @@ final class TestSnapshots {
         volatile long stallAfter = -1;
         /** The size announced with the snapshot (as Convex's Content-Length): -2 = the ZIP's real size, -1 = none. */
         volatile long announcedBytes = -1;
+        /** How many opens (take, then reopen) breakAfter applies to. */
+        volatile int brokenOpens = Integer.MAX_VALUE;
+        final AtomicLong opens = new AtomicLong();
 
         FixedSource(byte[] zip, long firstTs) {
             this.zip = zip;
@@ -96,15 +99,26 @@ final class TestSnapshots {
             if (failOnTake != null) {
                 throw failOnTake;
             }
+            return open(nextTs.getAndAdd(1_000_000_000L));
+        }
+
+        /** The same snapshot again, as Convex serves a completed export as often as asked. */
+        @Override
+        public java.util.Optional<Snapshot> reopen(Snapshot taken) {
+            return java.util.Optional.of(open(taken.snapshotTs()));
+        }
+
+        private Snapshot open(long ts) {
+            long opened = opens.getAndIncrement();
             InputStream stream = new ByteArrayInputStream(zip);
-            if (breakAfter >= 0) {
+            if (breakAfter >= 0 && opened < brokenOpens) {
                 stream = new BreakingStream(stream, breakAfter);
             }
             if (stallAfter >= 0) {
                 stream = new StallingStream(stream, stallAfter);
             }
             long announced = announcedBytes == -2 ? zip.length : announcedBytes;
-            return new Snapshot(nextTs.getAndAdd(1_000_000_000L), sourceUrl(), instance(), false, announced, stream);
+            return new Snapshot(ts, sourceUrl(), instance(), false, announced, stream);
         }
 
         @Override
