@@ -36,16 +36,21 @@ import java.util.stream.Stream;
 
 /**
  * The backup benchmark (README "Benchmark"): seeds the Convex emulator with about N MB of export,
- * starts S3Proxy (in memory by default: its on-disk store rewrites the whole object when a multipart
- * upload completes, a cost real S3 does not have), then runs a separate JVM with a small heap that takes a backup and, on the
- * same export and the same S3, measures the raw baselines: download to /dev/null, a plain
- * single-request upload of the same size, and the same multipart upload fed from memory.
+ * starts S3Proxy in a JVM of its own with an on-disk store (like a real S3 server: its own process,
+ * heap and disk), then runs a separate JVM with a small heap that takes a backup and, on the same
+ * export and the same S3, measures the raw baselines: download to /dev/null, a plain single-request
+ * upload of the same size, and the multipart upload fed from memory. {@code --link-mbit N} reaches
+ * S3Proxy over a veth link shaped to N Mbit/s in a network namespace of its own (root), as a store
+ * on another host; {@code --s3-in-process --s3-in-memory} is the earlier setup, S3Proxy in memory
+ * inside the emulator's JVM.
  *
- * <pre>java -Xmx4g -cp ... dev.convexpipeline.backup.BackupBenchmark [--sizes-mb 100,1000] [--xmx 128m]</pre>
+ * <pre>java -Xmx6g -cp ... dev.convexpipeline.backup.BackupBenchmark [--sizes-mb 100,1000] [--xmx 128m] [--link-mbit 1000]</pre>
  */
 public final class BackupBenchmark {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BUCKET = "bench";
+    private static final String S3_ACCESS_KEY = "bench";
+    private static final String S3_SECRET_KEY = "bench-secret-key";
     /** Random bytes per document, base64 in the document: compresses little, like real blobs. */
     private static final int PAYLOAD_BYTES = 6 * 1024;
 
@@ -55,19 +60,23 @@ public final class BackupBenchmark {
     public static void main(String[] args) throws Exception {
         List<Integer> sizes = List.of(100, 1000);
         String xmx = "128m";
-        boolean disk = false;
+        boolean disk = true;
+        boolean s3Process = true;
+        int linkMbit = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--sizes-mb" -> sizes = Stream.of(args[++i].split(",")).map(String::trim).map(Integer::parseInt).toList();
                 case "--xmx" -> xmx = args[++i];
-                case "--s3-on-disk" -> disk = true;
-                default -> throw new IllegalArgumentException(
-                        "Usage: BackupBenchmark [--sizes-mb 100,1000] [--xmx 128m] [--s3-on-disk]");
+                case "--s3-in-memory" -> disk = false;
+                case "--s3-in-process" -> s3Process = false;
+                case "--link-mbit" -> linkMbit = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("Usage: BackupBenchmark [--sizes-mb 100,1000] [--xmx 128m]"
+                        + " [--s3-in-memory] [--s3-in-process] [--link-mbit N]");
             }
         }
         List<Map<String, Object>> results = new ArrayList<>();
         for (int sizeMb : sizes) {
-            results.add(runOne(sizeMb, xmx, disk));
+            results.add(runOne(sizeMb, xmx, disk, s3Process || linkMbit > 0, linkMbit));
         }
         System.out.println();
         System.out.printf("%-8s %-9s %-10s %-12s %-12s %-12s %-12s %-10s %-10s %-8s%n", "target", "zip MB", "backup",
@@ -83,14 +92,18 @@ public final class BackupBenchmark {
                     r.get("peakRssMB"), 100 * backup / slower);
         }
         System.out.println("(MB = 10^6 bytes; backup JVM -Xmx" + xmx + "; S3Proxy " + (disk ? "on disk" : "in memory")
+                + (s3Process || linkMbit > 0 ? " in its own JVM" : " in the emulator's JVM")
+                + (linkMbit > 0 ? ", reached over a " + linkMbit + " Mbit/s link" : ", over loopback")
                 + "; 'stream' excludes the time Convex spends writing the export)");
     }
 
-    private static Map<String, Object> runOne(int sizeMb, String xmx, boolean disk) throws Exception {
+    private static Map<String, Object> runOne(int sizeMb, String xmx, boolean disk, boolean s3Process, int linkMbit)
+            throws Exception {
         Path work = Files.createTempDirectory("backup-bench-");
-        try (ConvexEmulator convex = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-             EmbeddedS3 s3 = EmbeddedS3.start("127.0.0.1", 0, disk ? work.resolve("s3") : null, "bench", "bench-secret-key")) {
-            s3.ensureBucket(BUCKET);
+        try (ShapedLink link = linkMbit > 0 ? ShapedLink.create(linkMbit) : null;
+             ConvexEmulator convex = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
+             S3Endpoint s3 = s3Process ? S3Endpoint.process(disk ? work.resolve("s3") : null, link)
+                     : S3Endpoint.inProcess(disk ? work.resolve("s3") : null)) {
             long seedStart = System.nanoTime();
             long documents = seed(convex, sizeMb * 1_000_000L);
             System.out.printf("[%d MB] seeded %d documents in %.1f s%n", sizeMb, documents, (System.nanoTime() - seedStart) / 1e9);
@@ -98,10 +111,11 @@ public final class BackupBenchmark {
                     "-Xmx" + xmx, "-Daws.requestChecksumCalculation=WHEN_REQUIRED",
                     "-Dbench.partMb=" + Integer.getInteger("bench.partMb", 8),
                     "-Dbench.compareUploads=" + Boolean.getBoolean("bench.compareUploads"),
-                    "-Dbench.singlePutMaxMb=" + Long.getLong("bench.singlePutMaxMb", 0),
+                    "-Dbench.singlePutMaxMb=" + Long.getLong("bench.singlePutMaxMb", S3Settings.MAX_SINGLE_PUT_MB),
                     "-Dbench.partsInFlight=" + Integer.getInteger("bench.partsInFlight", 3),
                     "-cp", System.getProperty("java.class.path"), Measure.class.getName(),
-                    convex.url(), convex.adminKey(), s3.endpoint().toString(), s3.accessKey(), s3.secretKey());
+                    convex.url(), convex.adminKey(), s3.endpoint().toString(), S3_ACCESS_KEY, S3_SECRET_KEY,
+                    Long.toString(s3.pid()));
             Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
             Map<String, Object> result = null;
             try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
@@ -124,6 +138,145 @@ public final class BackupBenchmark {
             try (Stream<Path> files = Files.walk(work)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+    }
+
+    /**
+     * The S3 server of a run: S3Proxy in this JVM (beside the emulator), or in a JVM of its own
+     * ({@code --s3-process}), like a real S3 server, so its heap and GC are not the emulator's.
+     */
+    private interface S3Endpoint extends AutoCloseable {
+        URI endpoint();
+
+        /** The process whose CPU time is the S3 server's (this one when in-process). */
+        long pid();
+
+        static S3Endpoint inProcess(Path directory) throws Exception {
+            EmbeddedS3 s3 = EmbeddedS3.start("127.0.0.1", 0, directory, S3_ACCESS_KEY, S3_SECRET_KEY);
+            s3.ensureBucket(BUCKET);
+            return new S3Endpoint() {
+                public URI endpoint() {
+                    return s3.endpoint();
+                }
+
+                public long pid() {
+                    return ProcessHandle.current().pid();
+                }
+
+                public void close() throws Exception {
+                    s3.close();
+                }
+            };
+        }
+
+        static S3Endpoint process(Path directory, ShapedLink link) throws Exception {
+            List<String> command = new ArrayList<>();
+            if (link != null) {
+                command.addAll(List.of("ip", "netns", "exec", link.namespace()));
+            }
+            command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx" + (directory == null ? "4g" : "512m"), "-cp", System.getProperty("java.class.path"),
+                    S3Server.class.getName(), link == null ? "127.0.0.1" : link.farAddress(),
+                    directory == null ? "-" : directory.toString()));
+            Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            URI endpoint = null;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith("ENDPOINT ")) {
+                    endpoint = URI.create(line.substring(9).trim());
+                    break;
+                }
+            }
+            if (endpoint == null) {
+                server.destroyForcibly();
+                throw new IllegalStateException("The S3 server JVM exited before it listened");
+            }
+            Thread drain = new Thread(() -> out.lines().forEach(ignored -> { }), "s3-server-output");
+            drain.setDaemon(true);
+            drain.start();
+            URI started = endpoint;
+            return new S3Endpoint() {
+                public URI endpoint() {
+                    return started;
+                }
+
+                public long pid() {
+                    return server.pid();
+                }
+
+                public void close() throws Exception {
+                    server.destroy();
+                    server.waitFor();
+                }
+            };
+        }
+    }
+
+    /** {@code --s3-process}: S3Proxy alone in its JVM; arguments: the address to listen on, the store's directory or - for memory. */
+    public static final class S3Server {
+        public static void main(String[] args) throws Exception {
+            Path directory = args[1].equals("-") ? null : Path.of(args[1]);
+            EmbeddedS3 s3 = EmbeddedS3.start(args[0], 0, directory, S3_ACCESS_KEY, S3_SECRET_KEY);
+            s3.ensureBucket(BUCKET);
+            System.out.println("ENDPOINT http://" + args[0] + ":" + s3.port());
+            System.out.flush();
+            Thread.currentThread().join();
+        }
+    }
+
+    /**
+     * {@code --link-mbit}: a network namespace joined to this one by a veth pair whose both ends are
+     * shaped to the given rate (Linux tbf), so the S3 server inside is reached like a store on another
+     * host over a link of that speed, instead of over loopback. Needs root and iproute2.
+     */
+    private record ShapedLink(String namespace, String nearDevice) implements AutoCloseable {
+        private static final String NEAR = "10.203.0.1";
+        private static final String FAR = "10.203.0.2";
+
+        String farAddress() {
+            return FAR;
+        }
+
+        static ShapedLink create(int mbit) throws Exception {
+            String id = Long.toString(ProcessHandle.current().pid() % 100_000);
+            ShapedLink link = new ShapedLink("bench-s3-" + id, "bs3h" + id);
+            String far = "bs3n" + id;
+            // tbf needs a bucket of at least one timer tick's worth of bytes at the rate.
+            String burst = Math.max(256, mbit * 1000 / 8 / 250) + "kb";
+            run("ip", "netns", "add", link.namespace);
+            try {
+                run("ip", "link", "add", link.nearDevice, "type", "veth", "peer", "name", far);
+                run("ip", "link", "set", far, "netns", link.namespace);
+                run("ip", "addr", "add", NEAR + "/24", "dev", link.nearDevice);
+                run("ip", "link", "set", link.nearDevice, "up");
+                run("ip", "netns", "exec", link.namespace, "ip", "addr", "add", FAR + "/24", "dev", far);
+                run("ip", "netns", "exec", link.namespace, "ip", "link", "set", far, "up");
+                run("ip", "netns", "exec", link.namespace, "ip", "link", "set", "lo", "up");
+                run("tc", "qdisc", "add", "dev", link.nearDevice, "root", "tbf", "rate", mbit + "mbit", "burst", burst,
+                        "latency", "50ms");
+                run("ip", "netns", "exec", link.namespace, "tc", "qdisc", "add", "dev", far, "root", "tbf",
+                        "rate", mbit + "mbit", "burst", burst, "latency", "50ms");
+            } catch (Exception e) {
+                link.close();
+                throw e;
+            }
+            return link;
+        }
+
+        private static void run(String... command) throws Exception {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed (--link-mbit needs root and iproute2): "
+                        + output);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            // Deleting the namespace removes the veth pair with it.
+            new ProcessBuilder("ip", "netns", "del", namespace).redirectErrorStream(true).start().waitFor();
         }
     }
 
@@ -160,9 +313,10 @@ public final class BackupBenchmark {
             String convexUrl = args[0];
             String adminKey = args[1];
             URI s3Endpoint = URI.create(args[2]);
+            s3Pid = Long.parseLong(args[5]);
             S3Settings settings = new S3Settings(s3Endpoint, "us-east-1", BUCKET, args[3], args[4], true, null, null,
                     Integer.getInteger("bench.partMb", 8) * 1024 * 1024, Integer.getInteger("bench.partsInFlight", 3), true,
-                    Long.getLong("bench.singlePutMaxMb", 0) * 1024 * 1024);
+                    Long.getLong("bench.singlePutMaxMb", S3Settings.MAX_SINGLE_PUT_MB) * 1024 * 1024);
             Map<String, Object> result = new LinkedHashMap<>();
             try (ConvexClient client = new ConvexClient(ConvexClientConfig.of(convexUrl, adminKey));
                  S3Target target = new S3Target(settings, "bench")) {
@@ -235,19 +389,18 @@ public final class BackupBenchmark {
                 end = System.nanoTime();
                 double[] plainPutCpu = since(cpuBefore);
                 result.put("plainPutMBps", mbps(bytes, end - start));
-                // CPU seconds per GB of ZIP in this JVM and in the driver JVM (S3Proxy + emulator): on a small
-                // machine the backup, which downloads, parses and uploads at once, competes with both servers.
+                // CPU seconds per GB of ZIP in this JVM, the emulator's and the S3 server's: on a small machine the
+                // backup, which downloads, parses and uploads at once, competes with both servers.
                 double gb = bytes / 1e9;
-                System.out.printf("[bench] CPU s per GB (backup JVM + S3Proxy/emulator JVM): backup stream %.1f + %.1f,"
-                                + " download %.1f + %.1f, plain PUT %.1f + %.1f%n",
-                        backupCpu[0] / gb, backupCpu[1] / gb, downloadCpu[0] / gb, downloadCpu[1] / gb,
-                        plainPutCpu[0] / gb, plainPutCpu[1] / gb);
-                result.put("cpuSecondsPerGb", Map.of("backup", List.of(backupCpu[0] / gb, backupCpu[1] / gb),
-                        "download", List.of(downloadCpu[0] / gb, downloadCpu[1] / gb),
-                        "plainPut", List.of(plainPutCpu[0] / gb, plainPutCpu[1] / gb)));
+                System.out.printf("[bench] CPU s per GB (%s): backup stream %s, download %s, plain PUT %s%n",
+                        separateS3() ? "backup JVM + emulator JVM + S3 JVM" : "backup JVM + S3Proxy/emulator JVM",
+                        perGb(backupCpu, gb), perGb(downloadCpu, gb), perGb(plainPutCpu, gb));
+                result.put("cpuSecondsPerGb", Map.of("backup", perGbList(backupCpu, gb),
+                        "download", perGbList(downloadCpu, gb), "plainPut", perGbList(plainPutCpu, gb)));
                 s3.deleteObject(b -> b.bucket(BUCKET).key("baseline/plain-put"));
 
                 // 4. The same multipart uploader fed from memory: upload alone, no download, hash or ZIP parsing.
+                cpuBefore = processCpu();
                 start = System.nanoTime();
                 // Size unannounced (-1), so the target uses multipart whatever its single-PUT limit.
                 try (ObjectUpload upload = target.beginUpload("baseline/multipart", -1); InputStream in = generated(bytes)) {
@@ -256,6 +409,7 @@ public final class BackupBenchmark {
                 }
                 end = System.nanoTime();
                 result.put("multipartMBps", mbps(bytes, end - start));
+                System.out.printf("[bench] CPU s per GB of the multipart upload from memory: %s%n", perGb(since(cpuBefore), gb));
                 target.delete("baseline/multipart");
 
                 // 5. Comparison: the same backup through the other upload path (single PUT <-> multipart).
@@ -293,9 +447,8 @@ public final class BackupBenchmark {
                         result.put(otherIsSinglePut ? "singlePutBackupMBps" : "multipartBackupMBps",
                                 mbps(again.zip().bytes(), end - againStart[0]));
                         System.out.printf("[bench] comparison: the same backup through %s: %.1f MB/s,"
-                                        + " CPU s per GB %.1f + %.1f%n", otherIsSinglePut ? "one streaming PUT" : "multipart",
-                                mbps(again.zip().bytes(), end - againStart[0]),
-                                againCpu[0] / gb, againCpu[1] / gb);
+                                        + " CPU s per GB %s%n", otherIsSinglePut ? "one streaming PUT" : "multipart",
+                                mbps(again.zip().bytes(), end - againStart[0]), perGb(againCpu, gb));
                     }
                 }
                 result.put("peakRssMB", peakRssMb());
@@ -414,15 +567,41 @@ public final class BackupBenchmark {
             };
         }
 
-        /** CPU seconds used so far by this JVM and by its parent (the driver JVM hosting S3Proxy and the emulator). */
+        private static long s3Pid = -1;
+
+        private static long parentPid() {
+            return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+        }
+
+        private static boolean separateS3() {
+            return s3Pid > 0 && s3Pid != parentPid();
+        }
+
+        /**
+         * CPU seconds used so far by this JVM, by its parent (the driver JVM hosting the emulator, and
+         * S3Proxy unless it runs apart) and by the S3 server's JVM when it has its own.
+         */
         private static double[] processCpu() {
-            return new double[] {cpuSeconds(ProcessHandle.current().pid()),
-                    cpuSeconds(ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L))};
+            double self = cpuSeconds(ProcessHandle.current().pid());
+            double parent = cpuSeconds(parentPid());
+            return separateS3() ? new double[] {self, parent, cpuSeconds(s3Pid)} : new double[] {self, parent};
         }
 
         private static double[] since(double[] before) {
             double[] now = processCpu();
-            return new double[] {now[0] - before[0], now[1] - before[1]};
+            double[] used = new double[now.length];
+            for (int i = 0; i < now.length; i++) {
+                used[i] = now[i] - before[i];
+            }
+            return used;
+        }
+
+        private static List<Double> perGbList(double[] cpu, double gb) {
+            return java.util.Arrays.stream(cpu).map(c -> Math.round(c / gb * 10) / 10.0).boxed().toList();
+        }
+
+        private static String perGb(double[] cpu, double gb) {
+            return String.join(" + ", perGbList(cpu, gb).stream().map(String::valueOf).toList());
         }
 
         /** utime + stime from /proc/<pid>/stat (clock ticks of 1/100 s), or NaN where unavailable. */
