@@ -3,6 +3,8 @@ package dev.convexpipeline.stripe;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.sun.net.httpserver.HttpServer;
 import dev.convexpipeline.app.PipelineRuntime;
+import dev.convexpipeline.convex.ConvexClient;
+import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -96,6 +98,10 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
             + " trivial in-process server instead of the emulator: measures the pipeline alone, without any ledger.")
     boolean convexStub;
 
+    @Option(names = "--emulator-in-process", description = "Run the Convex emulator inside this JVM, sharing the"
+            + " pipeline's heap and GC, instead of in a JVM of its own as a real Convex backend runs.")
+    boolean emulatorInProcess;
+
     @Option(names = "--secret", description = "Webhook secret of --target (default: STRIPE_WEBHOOK_SECRET from the config).")
     String secret;
 
@@ -134,25 +140,27 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
             URI pipelineUri;
             String pipelineSecret;
             if (target == null) {
-                ConvexEmulator emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-                resources.add(0, emulator);
-                String convexUrl = emulator.url();
+                Convex convex = emulatorInProcess ? Convex.inProcess() : Convex.ownProcess();
+                resources.add(0, convex);
+                String convexUrl = convex.url();
                 if (convexStub) {
                     io.vertx.core.http.HttpServer stub = convexStub(vertx);
                     convexUrl = "http://127.0.0.1:" + stub.actualPort();
                 }
-                for (int i = 0; i < customers; i++) {
-                    String userId = emulator.runMutation("users:upsert", JsonNodeFactory.instance.objectNode()
-                            .put("authSubject", "bench|" + i)).textValue();
-                    emulator.runMutation("users:linkStripeCustomer", JsonNodeFactory.instance.objectNode()
-                            .put("userId", userId).put("stripeCustomerId", "cus_bench_" + i));
+                try (ConvexClient seeding = new ConvexClient(ConvexClientConfig.of(convex.url(), convex.adminKey()))) {
+                    for (int i = 0; i < customers; i++) {
+                        String userId = seeding.mutation("users:upsert", JsonNodeFactory.instance.objectNode()
+                                .put("authSubject", "bench|" + i)).textValue();
+                        seeding.mutation("users:linkStripeCustomer", JsonNodeFactory.instance.objectNode()
+                                .put("userId", userId).put("stripeCustomerId", "cus_bench_" + i));
+                    }
                 }
                 int port = freePort();
                 Map<String, String> overrides = new HashMap<>();
                 overrides.put("camel.server.port", String.valueOf(port));
                 overrides.put("camel.management.port", String.valueOf(freePort()));
                 overrides.put("convex.url", convexUrl);
-                overrides.put("convex.admin-key", emulator.adminKey());
+                overrides.put("convex.admin-key", convex.adminKey());
                 overrides.put("stripe.webhook-secret", BENCH_SECRET);
                 overrides.put("stripe.tier-mapping", "price_bench=pro");
                 PipelineRuntime pipeline = PipelineRuntime.create(parent.config, overrides).start();
@@ -187,10 +195,11 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                 results.add(warmThenMeasure(out, "verify-only", "max throughput", maxSeconds,
                         s -> closedLoop(client, "verify-only", bareUri, BENCH_SECRET, s)));
             }
-            out.printf("%nStripe webhook benchmark (%d cores, %s; latency from each request's scheduled send time)%n",
-                    Runtime.getRuntime().availableProcessors(), target != null ? target
+            out.printf("%nStripe webhook benchmark (%d cores, %s; JIT compiler threads %s; latency from each request's"
+                            + " scheduled send time)%n", Runtime.getRuntime().availableProcessors(), target != null ? target
                             : convexStub ? "pipeline in this JVM, Convex replaced by a constant stub"
-                            : "emulator + pipeline in this JVM");
+                            : emulatorInProcess ? "emulator + pipeline in this JVM" : "pipeline in this JVM, emulator in its own",
+                    jitPriorityOptions().size() == 2 ? "at low priority" : "at normal priority");
             out.printf("%-12s %-22s %8s %8s %7s %12s %9s %9s %9s %8s%n",
                     "server", "load", "sent", "ok", "failed", "events/s", "p50 ms", "p99 ms", "max ms", "JIT ms");
             for (Result r : results) {
@@ -388,6 +397,93 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
         return vertx.createHttpServer().requestHandler(request -> request.body().onComplete(ignored ->
                         request.response().putHeader("Content-Type", "application/json").end(answer)))
                 .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    /** The Convex backend the pipeline under test talks to: the emulator, in its own JVM by default. */
+    private interface Convex extends AutoCloseable {
+        String url();
+
+        String adminKey();
+
+        static Convex inProcess() {
+            ConvexEmulator emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
+            return new Convex() {
+                public String url() {
+                    return emulator.url();
+                }
+
+                public String adminKey() {
+                    return emulator.adminKey();
+                }
+
+                public void close() {
+                    emulator.close();
+                }
+            };
+        }
+
+        /** {@code emulator} in a child JVM: its heap, GC pauses and JIT are not the pipeline's, as in production. */
+        static Convex ownProcess() throws Exception {
+            byte[] secret = new byte[32];
+            new java.security.SecureRandom().nextBytes(secret);
+            String key = ConvexEmulator.DEFAULT_INSTANCE_NAME + "|" + java.util.HexFormat.of().formatHex(secret);
+            int port = freePort();
+            List<String> command = new ArrayList<>(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString(), "-Xmx1g"));
+            // Same JIT thread priority as this JVM, so both JVMs on the shared cores run alike.
+            command.addAll(jitPriorityOptions());
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), dev.convexpipeline.PipelineCli.class.getName(),
+                    "emulator", "--port", String.valueOf(port)));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            // The key goes in the environment, not the command line, which other users can read.
+            builder.environment().put("CONVEX_ADMIN_KEY", key);
+            Process process = builder.start();
+            process.getOutputStream().close();
+            String url = "http://127.0.0.1:" + port;
+            Convex convex = new Convex() {
+                public String url() {
+                    return url;
+                }
+
+                public String adminKey() {
+                    return key;
+                }
+
+                public void close() throws InterruptedException {
+                    process.destroy();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                }
+            };
+            return awaitListening(convex, process);
+        }
+
+        private static Convex awaitListening(Convex convex, Process process) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("The emulator JVM exited with " + process.exitValue() + " before it listened");
+                }
+                try (java.net.Socket probe = new java.net.Socket("127.0.0.1", URI.create(convex.url()).getPort())) {
+                    return convex;
+                } catch (java.io.IOException notYet) {
+                    Thread.sleep(100);
+                }
+            }
+            convex.close();
+            throw new IllegalStateException("The emulator JVM did not listen on " + convex.url() + " within 60 s");
+        }
+    }
+
+    /**
+     * This JVM's options that lower the JIT compiler threads' priority (README "Benchmark"): on two
+     * cores a compiling thread otherwise holds a core that a woken request thread then waits for, a
+     * whole 4 ms scheduler tick on this kernel.
+     */
+    static List<String> jitPriorityOptions() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(option -> option.startsWith("-XX:ThreadPriorityPolicy=") || option.startsWith("-XX:CompilerThreadPriority="))
+                .toList();
     }
 
     /** The comparison floor: read the body, verify the signature, answer 200 — nothing else. */
