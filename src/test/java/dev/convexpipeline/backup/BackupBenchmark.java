@@ -107,7 +107,13 @@ public final class BackupBenchmark {
             long seedStart = System.nanoTime();
             long documents = seed(convex, sizeMb * 1_000_000L);
             System.out.printf("[%d MB] seeded %d documents in %.1f s%n", sizeMb, documents, (System.nanoTime() - seedStart) / 1e9);
-            List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            // e.g. -Dbench.backupJvmOptions=-XX:StartFlightRecording=filename=backup.jfr to profile the backup JVM alone
+            String extra = System.getProperty("bench.backupJvmOptions", "").trim();
+            if (!extra.isEmpty()) {
+                command.addAll(List.of(extra.split("\\s+")));
+            }
+            command.addAll(List.of(
                     "-Xmx" + xmx, "-Daws.requestChecksumCalculation=WHEN_REQUIRED",
                     "-Dbench.partMb=" + Integer.getInteger("bench.partMb", 8),
                     "-Dbench.compareUploads=" + Boolean.getBoolean("bench.compareUploads"),
@@ -115,7 +121,7 @@ public final class BackupBenchmark {
                     "-Dbench.partsInFlight=" + Integer.getInteger("bench.partsInFlight", 3),
                     "-cp", System.getProperty("java.class.path"), Measure.class.getName(),
                     convex.url(), convex.adminKey(), s3.endpoint().toString(), S3_ACCESS_KEY, S3_SECRET_KEY,
-                    Long.toString(s3.pid()));
+                    Long.toString(s3.pid())));
             Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
             Map<String, Object> result = null;
             try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
