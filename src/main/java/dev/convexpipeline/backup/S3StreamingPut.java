@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * its body is fed, chunk by chunk, from what the writer writes. Used up to
  * {@code s3.single-put-max-mb} (default 5 GiB, S3's limit): S3Proxy stores a single PUT with about
  * half the CPU of the same bytes in parts (no part files, no concatenation on complete), which made
- * the backup 1.7× as fast on two cores (docs/backup-benchmark.md), and memory stays at a few MiB of
+ * the backup 1.4–1.7× as fast on two cores (docs/backup-benchmark.md), and memory stays at a few MiB of
  * queued chunks whatever the object size.
  *
  * <p>Nothing becomes visible before {@link #complete()}: the body's last byte is held back until
