@@ -1,15 +1,8 @@
 package dev.convexpipeline.reconcile;
 
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Appender;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.layout.PatternLayout;
+import dev.convexpipeline.testing.CapturedLogs;
 import org.junit.jupiter.api.Test;
 
-import java.io.StringWriter;
 
 import static dev.convexpipeline.reconcile.FakeStripe.subscription;
 import static dev.convexpipeline.reconcile.ReconcileFixture.DAY;
@@ -21,15 +14,7 @@ class ReconcileSecretsTest {
 
     @Test
     void stripeKeyAndAdminKeyNeverReachTheLog() throws Exception {
-        StringWriter logs = new StringWriter();
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        Configuration configuration = context.getConfiguration();
-        Appender capture = WriterAppender.newBuilder().setName("reconcile-secrets").setTarget(logs)
-                .setLayout(PatternLayout.newBuilder().withPattern("%level %c{1} %msg%n").build()).build();
-        capture.start();
-        configuration.getRootLogger().addAppender(capture, Level.DEBUG, null);
-        configuration.getRootLogger().setLevel(Level.DEBUG);
-        context.updateLoggers();
+        CapturedLogs logs = new CapturedLogs();
         String adminKey;
         try (ReconcileFixture fx = new ReconcileFixture()) {
             adminKey = fx.emulator.adminKey();
@@ -41,11 +26,9 @@ class ReconcileSecretsTest {
             fx.stripe.inject(new FakeStripe.Fault(500, java.util.Map.of("Stripe-Should-Retry", "false")));
             assertThat(fx.reconciler().run("test", false).status()).isEqualTo("failed");
         } finally {
-            configuration.getRootLogger().removeAppender("reconcile-secrets");
-            configuration.getRootLogger().setLevel(Level.INFO);
-            context.updateLoggers();
+            logs.close();
         }
-        String text = logs.toString();
+        String text = logs.text();
         assertThat(text).contains("Reconcile run").contains("failed");
         assertThat(text).doesNotContain(FakeStripe.API_KEY).doesNotContain(adminKey.substring(adminKey.indexOf('|') + 1));
     }

@@ -2,16 +2,9 @@ package dev.convexpipeline.stripe;
 
 import dev.convexpipeline.app.PipelineRuntime;
 import dev.convexpipeline.emulator.ConvexEmulator;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.Appender;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.apache.logging.log4j.core.config.Configuration;
-import org.apache.logging.log4j.core.layout.PatternLayout;
+import dev.convexpipeline.testing.CapturedLogs;
 import org.junit.jupiter.api.Test;
 
-import java.io.StringWriter;
 import java.util.Map;
 
 import static dev.convexpipeline.stripe.StripeFixture.event;
@@ -26,15 +19,7 @@ class SecretsStayOutOfLogsTest {
 
     @Test
     void webhookSecretAdminKeyAndPayloadsNeverReachTheLog() throws Exception {
-        StringWriter logs = new StringWriter();
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        Configuration configuration = context.getConfiguration();
-        Appender capture = WriterAppender.newBuilder().setName("secrets-capture").setTarget(logs)
-                .setLayout(PatternLayout.newBuilder().withPattern("%level %c{1} %msg%n").build()).build();
-        capture.start();
-        configuration.getRootLogger().addAppender(capture, Level.DEBUG, null);
-        configuration.getRootLogger().setLevel(Level.DEBUG);
-        context.updateLoggers();
+        CapturedLogs logs = new CapturedLogs();
         String adminKey;
         try (ConvexEmulator emulator = StripeFixture.emulator()) {
             adminKey = emulator.adminKey();
@@ -48,11 +33,9 @@ class SecretsStayOutOfLogsTest {
                 send(pipeline, event("evt_logs_2", "customer.subscription.updated", t, "{\"id\":\"sub_logs\"}"));
             }
         } finally {
-            configuration.getRootLogger().removeAppender("secrets-capture");
-            configuration.getRootLogger().setLevel(Level.INFO);
-            context.updateLoggers();
+            logs.close();
         }
-        String text = logs.toString();
+        String text = logs.text();
         assertThat(text).contains("evt_logs_1").contains("unmatched").contains("evt_logs_2");
         assertThat(text).doesNotContain(StripeFixture.SECRET).doesNotContain(adminKey.substring(adminKey.indexOf('|') + 1))
                 .doesNotContain("\"items\"");
