@@ -132,15 +132,18 @@ final class TestSnapshots {
         }
     }
 
-    /** Goes silent after {@code limit} bytes, like a peer that keeps the connection open but sends nothing. */
-    static final class StallingStream extends InputStream {
+    /** Passes {@code limit} bytes through, then does what {@link #afterLimit()} does instead of reading. */
+    private abstract static class CutOffStream extends InputStream {
         private final InputStream in;
         private long left;
 
-        StallingStream(InputStream in, long limit) {
+        CutOffStream(InputStream in, long limit) {
             this.in = in;
             this.left = limit;
         }
+
+        /** Called for every read past the limit; throws, or blocks forever. */
+        abstract void afterLimit() throws IOException;
 
         @Override
         public int read() throws IOException {
@@ -151,12 +154,7 @@ final class TestSnapshots {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (left <= 0) {
-                try {
-                    Thread.sleep(Long.MAX_VALUE);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted");
-                }
+                afterLimit();
             }
             int n = in.read(b, off, (int) Math.min(len, left));
             if (n > 0) {
@@ -166,32 +164,32 @@ final class TestSnapshots {
         }
     }
 
+    /** Goes silent after {@code limit} bytes, like a peer that keeps the connection open but sends nothing. */
+    static final class StallingStream extends CutOffStream {
+        StallingStream(InputStream in, long limit) {
+            super(in, limit);
+        }
+
+        @Override
+        void afterLimit() throws IOException {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
+    }
+
     /** Fails like a connection reset after {@code limit} bytes. */
-    static final class BreakingStream extends InputStream {
-        private final InputStream in;
-        private long left;
-
+    static final class BreakingStream extends CutOffStream {
         BreakingStream(InputStream in, long limit) {
-            this.in = in;
-            this.left = limit;
+            super(in, limit);
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                throw new IOException("Connection reset (injected)");
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n > 0) {
-                left -= n;
-            }
-            return n;
+        void afterLimit() throws IOException {
+            throw new IOException("Connection reset (injected)");
         }
     }
 }
