@@ -24,7 +24,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
@@ -630,8 +632,7 @@ public final class ConvexClient implements AutoCloseable {
         connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, config.requestTimeout().toMillis()));
         connection.setInstanceFollowRedirects(false);
         connection.setUseCaches(false);
-        connection.setRequestProperty("Authorization", "Convex " + config.adminKey());
-        connection.setRequestProperty("Convex-Client", config.clientName());
+        headers(call).forEach(connection::setRequestProperty);
         int status = connection.getResponseCode();
         InputStream body = status / 100 == 2 ? connection.getInputStream() : connection.getErrorStream();
         return new Reply<>(status, body == null ? InputStream.nullInputStream() : body,
@@ -687,13 +688,20 @@ public final class ConvexClient implements AutoCloseable {
     private HttpRequest request(Call call) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(deployment + call.pathAndQuery()))
                 .timeout(config.requestTimeout())
-                .header("Authorization", "Convex " + config.adminKey())
-                .header("Convex-Client", config.clientName())
                 .method(call.method(), call.body());
-        if (call.contentType() != null) {
-            builder.header("Content-Type", call.contentType());
-        }
+        headers(call).forEach(builder::header);
         return builder.build();
+    }
+
+    /** The headers every call sends, whichever HTTP client sends it. */
+    private Map<String, String> headers(Call call) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Authorization", "Convex " + config.adminKey());
+        headers.put("Convex-Client", config.clientName());
+        if (call.contentType() != null) {
+            headers.put("Content-Type", call.contentType());
+        }
+        return headers;
     }
 
     /** {@code {"code","message"}} from an error response, or the raw text when it is not JSON. */
