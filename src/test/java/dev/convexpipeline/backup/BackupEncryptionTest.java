@@ -197,32 +197,28 @@ class BackupEncryptionTest {
     @ParameterizedTest
     @EnumSource(UploadPath.class)
     void sseS3BackupCompletesAndIsStoredWithAes256(UploadPath path) throws Exception {
-        BackupService service = service(path, "AES256", null);
-
-        List<String> written = backUpVerifyAndPin(service);
-
-        assertTookPath(path);
-        assertZipEncryption(path, written.get(0), ServerSideEncryption.AES256, null);
-        for (String key : written.subList(1, written.size())) {
-            HeadObjectResponse head = head(key);
-            assertThat(head.serverSideEncryption()).as(key).isEqualTo(ServerSideEncryption.AES256);
-            assertThat(head.ssekmsKeyId()).as(key).isNull();
-        }
+        assertBackupStoredWith(path, "AES256", null, ServerSideEncryption.AES256);
     }
 
     @ParameterizedTest
     @EnumSource(UploadPath.class)
     void sseKmsBackupWithAKnownKeyCompletesAndIsStoredUnderThatKey(UploadPath path) throws Exception {
-        BackupService service = service(path, "aws:kms", KMS_KEY_ID);
+        assertBackupStoredWith(path, "aws:kms", KMS_KEY_ID, ServerSideEncryption.AWS_KMS);
+    }
+
+    /** Backs up, verifies and pins through {@code path} with {@code sse}; every object written carries that encryption. */
+    private void assertBackupStoredWith(UploadPath path, String sse, String kmsKeyId, ServerSideEncryption expected)
+            throws Exception {
+        BackupService service = service(path, sse, kmsKeyId);
 
         List<String> written = backUpVerifyAndPin(service);
 
         assertTookPath(path);
-        assertZipEncryption(path, written.get(0), ServerSideEncryption.AWS_KMS, KMS_KEY_ID);
+        assertZipEncryption(path, written.get(0), expected, kmsKeyId);
         for (String key : written.subList(1, written.size())) {
             HeadObjectResponse head = head(key);
-            assertThat(head.serverSideEncryption()).as(key).isEqualTo(ServerSideEncryption.AWS_KMS);
-            assertThat(head.ssekmsKeyId()).as(key).isEqualTo(KMS_KEY_ID);
+            assertThat(head.serverSideEncryption()).as(key).isEqualTo(expected);
+            assertThat(head.ssekmsKeyId()).as(key).isEqualTo(kmsKeyId);
         }
     }
 
