@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.convexpipeline.convex.ConvexContract;
 import dev.convexpipeline.convex.ConvexIds;
 import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.emulator.store.DatabaseReader;
@@ -32,6 +33,14 @@ public final class ApplicationFunctions {
     }
 
     public static void registerAll(FunctionRegistry registry) {
+        registry.internalQuery(ConvexContract.CONTRACT_FUNCTION, (ctx, args) -> {
+            Args.allowOnly(args);
+            ObjectNode contract = NODES.objectNode();
+            contract.put("version", (double) ConvexContract.VERSION);
+            ArrayNode functions = contract.putArray("functions");
+            ConvexContract.FUNCTIONS.forEach(functions::add);
+            return contract;
+        });
         registry.internalQuery("users:list", (ctx, args) -> {
             Args.allowOnly(args);
             return array(oldestFirst(ctx.db(), "users", doc -> true));
