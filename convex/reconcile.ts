@@ -286,7 +286,7 @@ export const finish = internalMutation({
 
 /**
  * The run this finish names already ended with this status: still the state's run (same owner),
- * or, once completed, the last completed run even after another run has begun since.
+ * or, once completed, the last completed run after another run has begun since.
  */
 function isFinishReplay(
   current: Doc<"stripe_reconcile_state">,
@@ -294,7 +294,8 @@ function isFinishReplay(
 ): boolean {
   const endedHere =
     current.status === args.status && current.runId === args.runId && current.owner === args.owner;
-  const completedEarlier = args.status === "completed" && current.lastCompletedRunId === args.runId;
+  const completedEarlier =
+    args.status === "completed" && current.runId !== args.runId && current.lastCompletedRunId === args.runId;
   return endedHere || completedEarlier;
 }
 

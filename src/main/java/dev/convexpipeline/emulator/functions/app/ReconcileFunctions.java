@@ -240,14 +240,15 @@ public final class ReconcileFunctions {
 
     /**
      * The run this finish names already ended with this status: still the state's run (same owner),
-     * or, once completed, the last completed run even after another run has begun since.
+     * or, once completed, the last completed run after another run has begun since.
      */
     private static boolean isFinishReplay(ObjectNode state, ObjectNode args, String status) {
         String runId = Args.requiredString(args, "runId");
         boolean endedHere = status.equals(state.path("status").asText())
                 && runId.equals(state.path("runId").asText())
                 && Args.requiredString(args, "owner").equals(state.path("owner").asText());
-        boolean completedEarlier = "completed".equals(status) && runId.equals(state.path("lastCompletedRunId").asText());
+        boolean completedEarlier = "completed".equals(status) && !runId.equals(state.path("runId").asText())
+                && runId.equals(state.path("lastCompletedRunId").asText());
         return endedHere || completedEarlier;
     }
 
