@@ -292,8 +292,7 @@ function isFinishReplay(
   current: Doc<"stripe_reconcile_state">,
   args: { runId: string; owner: string; status: "completed" | "failed" },
 ): boolean {
-  const endedHere =
-    current.status === args.status && current.runId === args.runId && current.owner === args.owner;
+  const endedHere = current.status === args.status && current.runId === args.runId && current.owner === args.owner;
   const completedEarlier =
     args.status === "completed" && current.runId !== args.runId && current.lastCompletedRunId === args.runId;
   return endedHere || completedEarlier;

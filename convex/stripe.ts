@@ -85,7 +85,11 @@ export const getEvent = internalQuery({
   },
 });
 
-const { payload: _payload, pendingEffect: _pendingEffect, ...listedFields } = schema.tables.stripe_events.validator.fields;
+const {
+  payload: _payload,
+  pendingEffect: _pendingEffect,
+  ...listedFields
+} = schema.tables.stripe_events.validator.fields;
 
 export const listEvents = internalQuery({
   args: { attentionOnly: v.optional(v.boolean()), limit: v.optional(v.float64()) },

@@ -18,6 +18,7 @@ import type * as housekeeping from "../housekeeping.js";
 import type * as model_documents from "../model/documents.js";
 import type * as model_events from "../model/events.js";
 import type * as model_limits from "../model/limits.js";
+import type * as model_tables from "../model/tables.js";
 import type * as model_validators from "../model/validators.js";
 import type * as ops from "../ops.js";
 import type * as pipeline from "../pipeline.js";
@@ -39,6 +40,7 @@ declare const fullApi: ApiFromModules<{
   "model/documents": typeof model_documents;
   "model/events": typeof model_events;
   "model/limits": typeof model_limits;
+  "model/tables": typeof model_tables;
   "model/validators": typeof model_validators;
   ops: typeof ops;
   pipeline: typeof pipeline;

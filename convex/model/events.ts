@@ -48,12 +48,24 @@ export async function findEvent(db: DatabaseReader, eventId: string): Promise<Do
     .first();
 }
 
-export async function applyEffect(db: DatabaseWriter, effect: Effect, created: bigint, eventId: string): Promise<Result> {
+export async function applyEffect(
+  db: DatabaseWriter,
+  effect: Effect,
+  created: bigint,
+  eventId: string,
+): Promise<Result> {
   switch (effect.kind) {
     case "subscription":
       return await applySubscription(db, effect, created, eventId);
     case "invoice":
-      return await applyInvoice(db, effect.stripeCustomerId, effect.stripeSubscriptionId, effect.paid, created, eventId);
+      return await applyInvoice(
+        db,
+        effect.stripeCustomerId,
+        effect.stripeSubscriptionId,
+        effect.paid,
+        created,
+        eventId,
+      );
     case "checkout":
       return await applyCheckout(db, effect.stripeCustomerId, effect.clientReferenceId, eventId);
     case "customerDeleted":
@@ -130,7 +142,12 @@ async function applyInvoice(
   if (next === current) {
     return result("applied", `no change: ${entitlement.stripeSubscriptionId} is ${current}`);
   }
-  await db.patch(entitlement._id, { status: next, lastEventId: eventId, updatedAt: Date.now(), lastEventCreated: created });
+  await db.patch(entitlement._id, {
+    status: next,
+    lastEventId: eventId,
+    updatedAt: Date.now(),
+    lastEventCreated: created,
+  });
   return result("applied", null);
 }
 
@@ -161,7 +178,12 @@ async function applyCheckout(
   );
 }
 
-async function applyCustomerDeleted(db: DatabaseWriter, customer: string, created: bigint, eventId: string): Promise<Result> {
+async function applyCustomerDeleted(
+  db: DatabaseWriter,
+  customer: string,
+  created: bigint,
+  eventId: string,
+): Promise<Result> {
   let canceled = 0;
   const entitlements = await db
     .query("entitlements")
@@ -186,14 +208,21 @@ async function applyCustomerDeleted(db: DatabaseWriter, customer: string, create
   if (user === null && canceled === 0) {
     return result("ignored", `customer ${customer} is not linked to any user`);
   }
-  return result("applied", `canceled ${canceled} entitlement(s)` + (user !== null ? `; unlinked user ${user._id}` : ""));
+  return result(
+    "applied",
+    `canceled ${canceled} entitlement(s)` + (user !== null ? `; unlinked user ${user._id}` : ""),
+  );
 }
 
 /**
  * Applies the events recorded as unmatched for `customer`, oldest first, now that a user is
  * linked to it; each keeps its own watermark, so the newest state wins whatever the order.
  */
-export async function applyPending(db: DatabaseWriter, customer: string, linkingEventId: string | null): Promise<number> {
+export async function applyPending(
+  db: DatabaseWriter,
+  customer: string,
+  linkingEventId: string | null,
+): Promise<number> {
   if ((await userByCustomer(db, customer)) === null) {
     return 0;
   }
@@ -206,7 +235,8 @@ export async function applyPending(db: DatabaseWriter, customer: string, linking
     .sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : compareStrings(a.eventId, b.eventId)));
   for (const row of pending) {
     const outcome = await applyEffect(db, row.pendingEffect!, row.created, row.eventId);
-    const why = `applied when customer ${customer} was linked` + (linkingEventId === null ? "" : ` by ${linkingEventId}`);
+    const why =
+      `applied when customer ${customer} was linked` + (linkingEventId === null ? "" : ` by ${linkingEventId}`);
     await db.patch(row._id, {
       outcome: outcome.outcome,
       attention: outcome.attention,

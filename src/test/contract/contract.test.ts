@@ -95,7 +95,9 @@ function mismatches(expected: Json, actual: Json, bindings: Bindings, path = "$"
       return typeof actual === expected.$any ? [] : [`${path}: expected any ${expected.$any}, got ${show(actual)}`];
     }
     if (typeof expected.$ref === "string") {
-      return actual === bound(bindings, expected.$ref) ? [] : [`${path}: expected ID of ${expected.$ref}, got ${show(actual)}`];
+      return actual === bound(bindings, expected.$ref)
+        ? []
+        : [`${path}: expected ID of ${expected.$ref}, got ${show(actual)}`];
     }
     if (typeof expected.$format === "string") {
       const text = expected.$format.replace(/\{(\w+)\}/g, (_all, name: string) => bound(bindings, name));
@@ -127,7 +129,9 @@ function mismatches(expected: Json, actual: Json, bindings: Bindings, path = "$"
     }
     return expected.flatMap((item, i) => mismatches(item, actual[i], bindings, `${path}[${i}]`));
   }
-  return JSON.stringify(expected) === JSON.stringify(actual) ? [] : [`${path}: expected ${show(expected)}, got ${show(actual)}`];
+  return JSON.stringify(expected) === JSON.stringify(actual)
+    ? []
+    : [`${path}: expected ${show(expected)}, got ${show(actual)}`];
 }
 
 function unorderedMismatches(expected: Json[], actual: Json, bindings: Bindings, path: string): string[] {
@@ -182,7 +186,10 @@ async function runVector(vector: Vector) {
       }
       throw new Error(`${where} failed unexpectedly: ${(error as Error).message}`, { cause: error });
     }
-    expect(call.error ?? call.errorMessage, `${where} succeeded with ${show(value)} but an error was expected`).toBeUndefined();
+    expect(
+      call.error ?? call.errorMessage,
+      `${where} succeeded with ${show(value)} but an error was expected`,
+    ).toBeUndefined();
     if (call.bind !== undefined) {
       bindings.set(call.bind, value as string);
     }
@@ -199,7 +206,9 @@ async function runVector(vector: Vector) {
   }
 }
 
-const files = readdirSync(VECTORS).filter((file) => file.endsWith(".json")).sort();
+const files = readdirSync(VECTORS)
+  .filter((file) => file.endsWith(".json"))
+  .sort();
 
 describe("contract vectors on the TypeScript functions (convex-test)", () => {
   test("the vectors directory is not empty", () => {
