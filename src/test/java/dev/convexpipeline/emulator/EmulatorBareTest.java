@@ -9,10 +9,17 @@ import dev.convexpipeline.convex.ConvexFunctionException;
 import dev.convexpipeline.convex.ConvexValues;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -56,11 +63,25 @@ class EmulatorBareTest {
     }
 
     @Test
-    void theNormalEmulatorAnswersTheContract() {
+    void theNormalEmulatorAnswersTheContract() throws IOException {
         try (ConvexEmulator emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
              ConvexClient client = new ConvexClient(ConvexClientConfig.of(emulator.url(), emulator.adminKey()))) {
             JsonNode contract = client.query(ConvexContract.CONTRACT_FUNCTION, JsonNodeFactory.instance.objectNode());
             assertThat(contract.path("version").asLong()).isEqualTo(ConvexContract.VERSION);
+            List<String> listed = new ArrayList<>();
+            contract.path("functions").forEach(function -> listed.add(function.asText()));
+            assertThat(listed).isEqualTo(ConvexContract.FUNCTIONS).isEqualTo(documentedFunctions());
         }
+    }
+
+    /** The function headings of docs/convex-contract.md, in order. */
+    private static List<String> documentedFunctions() throws IOException {
+        Matcher headings = Pattern.compile("(?m)^### `([a-z]+:[A-Za-z]+)` \\((query|mutation)\\)$")
+                .matcher(Files.readString(Path.of("docs/convex-contract.md")));
+        List<String> functions = new ArrayList<>();
+        while (headings.find()) {
+            functions.add(headings.group(1));
+        }
+        return functions;
     }
 }
