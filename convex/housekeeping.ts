@@ -1,6 +1,6 @@
 import { ConvexError, v } from "convex/values";
 import { internalMutation } from "./_generated/server";
-import { checkLimit } from "./model/limits";
+import { checkLimit, deleteBatch } from "./model/batches";
 import { pruneResultValidator } from "./model/validators";
 
 const CHALLENGE_TABLES = ["auth_challenges", "evm_challenges"] as const;
@@ -23,10 +23,6 @@ export const pruneExpiredChallenges = internalMutation({
       .query(table)
       .withIndex("by_expiresAt", (q) => q.lt("expiresAt", args.expiredBefore))
       .take(limit + 1);
-    const batch = old.slice(0, limit);
-    for (const row of batch) {
-      await ctx.db.delete(row._id);
-    }
-    return { deleted: BigInt(batch.length), hasMore: old.length > batch.length };
+    return await deleteBatch(ctx.db, old, limit);
   },
 });

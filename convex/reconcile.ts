@@ -3,8 +3,8 @@ import type { Doc } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type DatabaseReader } from "./_generated/server";
 import { documentValidator } from "./model/documents";
 import { applySubscription, entitlementBySubscription, findEvent, userByCustomer } from "./model/events";
-import { checkLimit } from "./model/limits";
-import { reportValidator, subscriptionEffectValidator } from "./model/validators";
+import { checkLimit, deleteBatch } from "./model/batches";
+import { pruneResultValidator, reportValidator, subscriptionEffectValidator } from "./model/validators";
 
 /**
  * Stripe reconcile (docs/convex-contract.md). One state row (key "subscriptions") holds the run,
@@ -300,7 +300,7 @@ function isFinishReplay(
 
 export const pruneSeen = internalMutation({
   args: { limit: v.float64() },
-  returns: v.object({ deleted: v.int64(), hasMore: v.boolean() }),
+  returns: pruneResultValidator,
   handler: async (ctx, args) => {
     const limit = Math.trunc(args.limit);
     const current = await state(ctx.db);
@@ -314,10 +314,6 @@ export const pruneSeen = internalMutation({
         }
       }
     }
-    const batch = stale.slice(0, limit);
-    for (const row of batch) {
-      await ctx.db.delete(row._id);
-    }
-    return { deleted: BigInt(batch.length), hasMore: stale.length > batch.length };
+    return await deleteBatch(ctx.db, stale, limit);
   },
 });

@@ -2,7 +2,7 @@ import { ConvexError, v } from "convex/values";
 import { internalMutation, internalQuery } from "./_generated/server";
 import { documentValidator } from "./model/documents";
 import { applyEffect, applyPending, customerOf, findEvent, subscriptionOf } from "./model/events";
-import { checkLimit } from "./model/limits";
+import { checkLimit, deleteBatch } from "./model/batches";
 import { applyResultValidator, effectValidator, pruneResultValidator } from "./model/validators";
 import schema from "./schema";
 
@@ -121,10 +121,6 @@ export const pruneEvents = internalMutation({
       .query("stripe_events")
       .withIndex("by_processedAt", (q) => q.lt("processedAt", args.processedBefore))
       .take(limit + 1);
-    const batch = old.slice(0, limit);
-    for (const row of batch) {
-      await ctx.db.delete(row._id);
-    }
-    return { deleted: BigInt(batch.length), hasMore: old.length > batch.length };
+    return await deleteBatch(ctx.db, old, limit);
   },
 });

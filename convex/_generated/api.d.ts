@@ -15,9 +15,9 @@ import type {
 } from "convex/server";
 import type * as entitlements from "../entitlements.js";
 import type * as housekeeping from "../housekeeping.js";
+import type * as model_batches from "../model/batches.js";
 import type * as model_documents from "../model/documents.js";
 import type * as model_events from "../model/events.js";
-import type * as model_limits from "../model/limits.js";
 import type * as model_tables from "../model/tables.js";
 import type * as model_validators from "../model/validators.js";
 import type * as ops from "../ops.js";
@@ -37,9 +37,9 @@ import type * as users from "../users.js";
 declare const fullApi: ApiFromModules<{
   entitlements: typeof entitlements;
   housekeeping: typeof housekeeping;
+  "model/batches": typeof model_batches;
   "model/documents": typeof model_documents;
   "model/events": typeof model_events;
-  "model/limits": typeof model_limits;
   "model/tables": typeof model_tables;
   "model/validators": typeof model_validators;
   ops: typeof ops;

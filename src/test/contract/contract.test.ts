@@ -9,21 +9,12 @@ import { ConvexError } from "convex/values";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { APPLICATION_TABLES } from "../../../convex/model/documents";
 import schema from "../../../convex/schema";
 
 const modules = import.meta.glob("../../../convex/**/*.ts");
 const VECTORS = join(__dirname, "vectors");
-const TABLES = [
-  "users",
-  "entitlements",
-  "stripe_events",
-  "stripe_reconcile_state",
-  "stripe_reconcile_seen",
-  "auth_challenges",
-  "admin_nonces",
-  "evm_links",
-  "evm_challenges",
-] as const;
+const TABLES = APPLICATION_TABLES;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Bindings = Map<string, string>;
