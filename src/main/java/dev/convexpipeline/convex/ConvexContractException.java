@@ -9,8 +9,27 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
  * call (or, worse, half-succeed), so readiness reports this with the command that fixes it.
  */
 public final class ConvexContractException extends ConvexException {
+    private static final String NOT_DEPLOYED = "the pipeline's Convex functions (contract version "
+            + ConvexContract.VERSION + ") are not deployed there. Deploy them from the project directory with `"
+            + ConvexContract.DEPLOY_COMMAND + "` (README, Deploying the Convex functions)";
+
     private ConvexContractException(String message) {
         super(message);
+    }
+
+    /** The deployment answered that the function does not exist (never deployed, or renamed since). */
+    public static boolean isMissingFunction(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ConvexFunctionException e) {
+                return e.errorData() == null && e.errorMessage().contains("Could not find");
+            }
+        }
+        return false;
+    }
+
+    /** What to tell an operator when {@code function} is missing from the deployment. */
+    public static String missingFunctionReason(String function) {
+        return "the deployment has no " + function + " function: " + NOT_DEPLOYED;
     }
 
     /**
@@ -22,11 +41,8 @@ public final class ConvexContractException extends ConvexException {
         try {
             contract = client.query(ConvexContract.CONTRACT_FUNCTION, JsonNodeFactory.instance.objectNode());
         } catch (ConvexFunctionException e) {
-            if (e.errorData() == null && e.errorMessage().contains("Could not find")) {
-                throw new ConvexContractException("the deployment has no " + ConvexContract.CONTRACT_FUNCTION
-                        + " function: the pipeline's Convex functions (contract version " + ConvexContract.VERSION
-                        + ") are not deployed there. Deploy them from the project directory with `"
-                        + ConvexContract.DEPLOY_COMMAND + "` (README, Deploying the Convex functions)");
+            if (isMissingFunction(e)) {
+                throw new ConvexContractException(missingFunctionReason(ConvexContract.CONTRACT_FUNCTION));
             }
             throw e;
         }
