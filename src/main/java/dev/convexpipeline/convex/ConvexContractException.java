@@ -21,7 +21,7 @@ public final class ConvexContractException extends ConvexException {
     public static boolean isMissingFunction(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
             if (cause instanceof ConvexFunctionException e) {
-                return e.errorData() == null && e.errorMessage().contains("Could not find");
+                return e.isMissingFunction();
             }
         }
         return false;
@@ -41,7 +41,7 @@ public final class ConvexContractException extends ConvexException {
         try {
             contract = client.query(ConvexContract.CONTRACT_FUNCTION, JsonNodeFactory.instance.objectNode());
         } catch (ConvexFunctionException e) {
-            if (isMissingFunction(e)) {
+            if (e.isMissingFunction()) {
                 throw new ConvexContractException(missingFunctionReason(ConvexContract.CONTRACT_FUNCTION));
             }
             throw e;

@@ -57,7 +57,8 @@ class EmulatorBareTest {
             for (String function : ConvexContract.FUNCTIONS) {
                 assertThatThrownBy(() -> client.query(function, JsonNodeFactory.instance.objectNode()))
                         .isInstanceOf(ConvexFunctionException.class)
-                        .hasMessageContaining("Could not find public function for '" + function + "'.");
+                        .hasMessageContaining("Could not find public function for '" + function + "'.")
+                        .hasMessageContaining("npx convex deploy");
             }
         }
     }
