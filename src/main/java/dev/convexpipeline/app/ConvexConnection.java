@@ -1,6 +1,7 @@
 package dev.convexpipeline.app;
 
 import dev.convexpipeline.convex.ConvexClient;
+import dev.convexpipeline.convex.ConvexContractException;
 
 /**
  * The configured Convex deployment: the client flows use, and a no-retry client for probes.
@@ -33,12 +34,16 @@ public final class ConvexConnection implements AutoCloseable {
         return client;
     }
 
-    /** Convex answers and accepts the key; throws with the reason otherwise. */
+    /**
+     * Convex answers, accepts the key and has this release's functions ({@code pipeline:contract});
+     * throws with the reason otherwise.
+     */
     public void probe() {
         if (probeClient == null) {
             throw new IllegalStateException("no admin key configured (set CONVEX_SERVICE_TOKEN)");
         }
         probeClient.checkAdminKey();
+        ConvexContractException.requireContract(probeClient);
     }
 
     @Override

@@ -14,10 +14,22 @@ public class ConvexFunctionException extends ConvexException {
 
     public ConvexFunctionException(String functionPath, String errorMessage, JsonNode errorData) {
         super("Convex function " + functionPath + " failed: " + errorMessage
-                + (errorData == null ? "" : " (errorData " + ConvexValues.write(ConvexValues.toEncoded(errorData)) + ")"));
+                + (errorData == null ? "" : " (errorData " + ConvexValues.write(ConvexValues.toEncoded(errorData)) + ")")
+                + (isMissing(errorMessage, errorData) ? " The deployment does not have the pipeline's Convex functions:"
+                        + " deploy them with `" + ConvexContract.DEPLOY_COMMAND + "` (README, Deploying the Convex functions)." : ""));
         this.functionPath = functionPath;
         this.errorMessage = errorMessage;
         this.errorData = errorData;
+    }
+
+    /** The deployment answered that the function does not exist (never deployed, or renamed since). */
+    public boolean isMissingFunction() {
+        return isMissing(errorMessage, errorData);
+    }
+
+    private static boolean isMissing(String errorMessage, JsonNode errorData) {
+        return errorData == null && errorMessage != null && errorMessage.contains("Could not find")
+                && errorMessage.contains("function for '");
     }
 
     public String functionPath() {

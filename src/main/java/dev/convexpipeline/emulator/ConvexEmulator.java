@@ -90,15 +90,30 @@ public final class ConvexEmulator implements AutoCloseable {
     private boolean ownsScratchDirectory;
 
     public ConvexEmulator(Config config) {
+        this(config, true);
+    }
+
+    /**
+     * An emulator without the application's functions, like a freshly installed self-hosted backend
+     * nobody has deployed to: every contract function (pipeline:contract included) is missing and a
+     * call gets the backend's own "Could not find public function" error. System functions remain.
+     */
+    public static ConvexEmulator bare(Config config) {
+        return new ConvexEmulator(config, false);
+    }
+
+    private ConvexEmulator(Config config, boolean applicationFunctions) {
         this.config = config;
         this.adminKeys = config.adminKeys().isEmpty()
                 ? List.of(config.dataDirectory().flatMap(ConvexEmulator::savedAdminKey)
                         .orElseGet(() -> AdminKeys.generate(config.instanceName())))
                 : config.adminKeys();
-        ApplicationFunctions.registerAll(registry);
         SystemFunctions.registerAll(registry);
-        dev.convexpipeline.emulator.functions.app.StripeFunctions.registerAll(registry);
-        dev.convexpipeline.emulator.functions.app.ReconcileFunctions.registerAll(registry);
+        if (applicationFunctions) {
+            ApplicationFunctions.registerAll(registry);
+            dev.convexpipeline.emulator.functions.app.StripeFunctions.registerAll(registry);
+            dev.convexpipeline.emulator.functions.app.ReconcileFunctions.registerAll(registry);
+        }
     }
 
     /** Extra functions (tests, sandboxes) can be registered before or after start. */

@@ -34,11 +34,16 @@ public final class EmulatorCommand implements Callable<Integer> {
     @Option(names = "--demo-data", description = "Seed a few demo rows into an empty deployment")
     boolean demoData;
 
+    @Option(names = "--bare", description = "Start without the application's functions, like a freshly installed"
+            + " self-hosted backend before `npx convex deploy`: calls to them fail as they would there")
+    boolean bare;
+
     @Override
     public Integer call() throws InterruptedException {
         boolean generated = adminKey == null || adminKey.isBlank();
-        ConvexEmulator emulator = new ConvexEmulator(new ConvexEmulator.Config(host, port, instanceName,
-                generated ? List.of() : List.of(adminKey), Optional.ofNullable(dataDirectory), demoData));
+        ConvexEmulator.Config config = new ConvexEmulator.Config(host, port, instanceName,
+                generated ? List.of() : List.of(adminKey), Optional.ofNullable(dataDirectory), demoData);
+        ConvexEmulator emulator = bare ? ConvexEmulator.bare(config) : new ConvexEmulator(config);
         CountDownLatch stopped = new CountDownLatch(1);
         emulator.start();
         // The JVM runs this on SIGTERM/SIGINT; stopping here closes sockets and flushes the journal.
@@ -47,7 +52,8 @@ public final class EmulatorCommand implements Callable<Integer> {
             stopped.countDown();
         }, "convex-emulator-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
-        System.out.println("Convex emulator running at " + emulator.url());
+        System.out.println("Convex emulator running at " + emulator.url()
+                + (bare ? " (bare: no application functions deployed)" : ""));
         if (generated) {
             // Printed once so the operator can use it; it is never written to the logs.
             System.out.println("Admin key (generated): " + emulator.adminKey());

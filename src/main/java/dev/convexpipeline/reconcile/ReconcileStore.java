@@ -61,7 +61,11 @@ public final class ReconcileStore {
         return state == null || state.isNull() ? Optional.empty() : Optional.of(state);
     }
 
-    /** Claims a new run, or takes over a killed one (then {@code resumed} is true and the cursor is kept). */
+    /**
+     * Claims a new run, or takes over a killed one (then {@code resumed} is true and the cursor is kept).
+     * {@code now} is fixed here, once: the client's retries after a lost reply resend the same
+     * arguments, which is how reconcile:begin recognizes its own earlier commit and answers it again.
+     */
     public JsonNode begin(String runId, String owner, long leaseMillis) {
         ObjectNode args = NODES.objectNode().put("runId", runId).put("owner", owner)
                 .put("now", (double) System.currentTimeMillis()).put("leaseMs", (double) leaseMillis);
@@ -162,6 +166,7 @@ public final class ReconcileStore {
         return new UnseenPage(docs, result.path("next").isTextual() ? result.path("next").asText() : null);
     }
 
+    /** Ends the run; a retry after a lost reply finds it ended as asked and succeeds (not RECONCILE_NOT_OWNER). */
     public void finish(String runId, String owner, String status, ReconcileReport report, String error) {
         ObjectNode args = NODES.objectNode().put("runId", runId).put("owner", owner)
                 .put("now", (double) System.currentTimeMillis()).put("status", status).put("error", error);

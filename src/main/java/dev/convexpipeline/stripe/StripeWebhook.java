@@ -3,12 +3,14 @@ package dev.convexpipeline.stripe;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.OperatorMessages;
+import dev.convexpipeline.convex.ConvexContractException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The steps of routes/stripe-webhook.camel.yaml: receive → verify → parse → (idempotent consumer)
@@ -29,6 +31,8 @@ public final class StripeWebhook {
     private final StripeEventLedger ledger;
     private final StripeMetrics metrics;
     private final long maxBodyBytes;
+    /** Whether the "functions not deployed" reason has been logged since the last event applied. */
+    private final AtomicBoolean functionsMissingReported = new AtomicBoolean();
 
     public StripeWebhook(WebhookSignatureVerifier verifier, StripeEventTranslator translator, StripeEventLedger ledger,
                          StripeMetrics metrics, long maxBodyBytes) {
@@ -100,6 +104,8 @@ public final class StripeWebhook {
 
     /** 200 with the outcome; Stripe only needs the status, operators and tests read the body. */
     public void answer(Exchange exchange) {
+        // The functions answer again: should they go missing later, that is reported afresh.
+        functionsMissingReported.set(false);
         StripeEvent event = exchange.getProperty(EVENT, StripeEvent.class);
         ApplyResult result = exchange.getProperty(RESULT, ApplyResult.class);
         metrics.event(event.type(), result.outcome());
@@ -120,8 +126,18 @@ public final class StripeWebhook {
         Exception e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
         StripeEvent event = exchange.getProperty(EVENT, StripeEvent.class);
         metrics.convexUnavailable();
-        LOG.warn("Stripe event {} not processed, answered 503 so Stripe retries: {}",
-                event == null ? "(unparsed)" : event.id(), e == null ? "unknown error" : OperatorMessages.describe(e));
+        String eventId = event == null ? "(unparsed)" : event.id();
+        if (ConvexContractException.isMissingFunction(e)) {
+            // Every webhook fails the same way until the functions are deployed: say why once, not per event.
+            if (functionsMissingReported.compareAndSet(false, true)) {
+                LOG.error("Stripe webhooks are answered 503 until the Convex functions are deployed: {}",
+                        ConvexContractException.missingFunctionReason("stripe:applyEvent"));
+            }
+            LOG.debug("Stripe event {} not processed, answered 503: Convex functions not deployed", eventId);
+        } else {
+            LOG.warn("Stripe event {} not processed, answered 503 so Stripe retries: {}", eventId,
+                    e == null ? "unknown error" : OperatorMessages.describe(e));
+        }
         reply(exchange, 503, NODES.objectNode().put("error", "unavailable")
                 .put("message", "event not processed; retry later"));
     }

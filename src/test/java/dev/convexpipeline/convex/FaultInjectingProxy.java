@@ -22,9 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real HTTP hop between the client and an emulator that answers the first {@code N} requests
  * itself with an error status (503 by default), then forwards everything. Lets retry tests run
- * over real sockets end to end instead of mocking the HTTP client.
+ * over real sockets end to end instead of mocking the HTTP client. It can also lose replies: forward
+ * a request (so the server acts on it) and answer 502 instead of the server's reply.
  */
-final class FaultInjectingProxy implements AutoCloseable {
+public final class FaultInjectingProxy implements AutoCloseable {
     private static final Set<String> HOP_HEADERS = Set.of("host", "content-length", "connection", "transfer-encoding",
             "upgrade", "keep-alive", "expect");
 
@@ -33,6 +34,8 @@ final class FaultInjectingProxy implements AutoCloseable {
     private final HttpClient forwarder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final AtomicInteger failuresLeft = new AtomicInteger();
     private final AtomicInteger delaysLeft = new AtomicInteger();
+    private final AtomicInteger lostRepliesLeft = new AtomicInteger();
+    private volatile String lostReplyBodyMarker = "";
     private volatile long delayMillis;
     private final AtomicInteger requests = new AtomicInteger();
     private final List<String> requestLines = new CopyOnWriteArrayList<>();
@@ -41,7 +44,7 @@ final class FaultInjectingProxy implements AutoCloseable {
     private volatile String failingPathPrefix = "/";
     private volatile String failureBody = "{\"code\":\"Overloaded\",\"message\":\"injected failure\"}";
 
-    FaultInjectingProxy(String targetUrl) throws IOException {
+    public FaultInjectingProxy(String targetUrl) throws IOException {
         this.target = URI.create(targetUrl);
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
@@ -49,7 +52,7 @@ final class FaultInjectingProxy implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
@@ -78,11 +81,21 @@ final class FaultInjectingProxy implements AutoCloseable {
         delaysLeft.set(count);
     }
 
-    int requestCount() {
+    /**
+     * The next {@code count} requests whose body contains {@code bodyMarker} (e.g. a function path)
+     * reach the server, but their reply is lost: the client gets 502, as from a load balancer whose
+     * upstream connection dropped after the server had acted.
+     */
+    public void loseReplyNext(int count, String bodyMarker) {
+        this.lostReplyBodyMarker = bodyMarker;
+        lostRepliesLeft.set(count);
+    }
+
+    public int requestCount() {
         return requests.get();
     }
 
-    List<String> requestLines() {
+    public List<String> requestLines() {
         return List.copyOf(requestLines);
     }
 
@@ -126,6 +139,16 @@ final class FaultInjectingProxy implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException(e);
+            }
+            if (new String(requestBody, StandardCharsets.UTF_8).contains(lostReplyBodyMarker)
+                    && lostRepliesLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                try (InputStream discarded = response.body()) {
+                    discarded.readAllBytes();
+                }
+                byte[] body = "{\"code\":\"BadGateway\",\"message\":\"injected lost reply\"}".getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(502, body.length);
+                exchange.getResponseBody().write(body);
+                return;
             }
             response.headers().map().forEach((name, values) -> {
                 if (!HOP_HEADERS.contains(name.toLowerCase()) && !name.startsWith(":")) {

@@ -13,7 +13,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /** Builds small import files in the formats a Convex deployment reads (convex-api.md §2.4, §3.5). */
-final class TestSnapshots {
+public final class TestSnapshots {
     private TestSnapshots() {
     }
 
@@ -21,7 +21,7 @@ final class TestSnapshots {
      * A ZIP snapshot with one {@code <table>/documents.jsonl} per table in export_json and a
      * {@code "uniform"} generated schema, so int64, float64 and bytes survive the import.
      */
-    static byte[] zip(Map<String, List<ObjectNode>> tables) {
+    public static byte[] zip(Map<String, List<ObjectNode>> tables) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, List<ObjectNode>> table : tables.entrySet()) {

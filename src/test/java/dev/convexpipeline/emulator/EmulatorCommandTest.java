@@ -18,6 +18,7 @@ class EmulatorCommandTest {
         assertThat(command.instanceName).isEqualTo("convex-self-hosted");
         assertThat(command.dataDirectory).isNull();
         assertThat(command.demoData).isFalse();
+        assertThat(command.bare).isFalse();
         assertThat(command.adminKey).isEqualTo(System.getenv("CONVEX_ADMIN_KEY"));
     }
 
@@ -25,13 +26,14 @@ class EmulatorCommandTest {
     void optionsAreParsed() {
         EmulatorCommand command = new EmulatorCommand();
         new CommandLine(command).parseArgs("--port", "0", "--host", "0.0.0.0", "--admin-key", "x|01",
-                "--instance-name", "local", "--data-dir", "/tmp/d", "--demo-data");
+                "--instance-name", "local", "--data-dir", "/tmp/d", "--demo-data", "--bare");
         assertThat(command.port).isZero();
         assertThat(command.host).isEqualTo("0.0.0.0");
         assertThat(command.adminKey).isEqualTo("x|01");
         assertThat(command.instanceName).isEqualTo("local");
         assertThat(command.dataDirectory).isEqualTo(Path.of("/tmp/d"));
         assertThat(command.demoData).isTrue();
+        assertThat(command.bare).isTrue();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.convexpipeline.ops;
 
 import dev.convexpipeline.app.PipelineRuntime;
 import dev.convexpipeline.emulator.ConvexEmulator;
+import dev.convexpipeline.testing.CapturedLogs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,37 @@ class ConvexReadinessTest {
         try (PipelineRuntime pipeline = pipelineWithKey(emulator.adminKey())) {
             HttpResponse<String> ready = ready(pipeline);
             assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * A freshly installed backend nobody deployed the functions to (the emulator's --bare): the key
+     * is fine, but every webhook would fail. Readiness names the missing contract and the command
+     * that fixes it, /admin/status shows the same, and the log says it once, not per probe.
+     */
+    @Test
+    void downNamingTheDeployCommandWhenTheFunctionsAreNotDeployed() throws Exception {
+        String token = "readiness-test-token";
+        try (ConvexEmulator bare = ConvexEmulator.bare(ConvexEmulator.Config.ephemeral()).start();
+             CapturedLogs logs = new CapturedLogs();
+             PipelineRuntime pipeline = PipelineRuntime.create(Path.of("config/application.properties"), Map.of(
+                     "camel.server.port", String.valueOf(ManagementEndpointsTest.freePort()),
+                     "camel.management.port", String.valueOf(ManagementEndpointsTest.freePort()),
+                     "convex.url", bare.url(),
+                     "convex.admin-key", bare.adminKey(),
+                     "admin.token", token)).start()) {
+            for (int probe = 0; probe < 3; probe++) {
+                HttpResponse<String> ready = ready(pipeline);
+                assertThat(ready.statusCode()).isEqualTo(503);
+                assertThat(ready.body()).contains("pipeline:contract").contains("npx convex deploy");
+            }
+            HttpResponse<String> status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + pipeline.managementPort() + "/admin/status"))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(status.body()).contains("\"ready\":false").contains("npx convex deploy");
+            assertThat(logs.text().lines().filter(line -> line.contains("Readiness DOWN"))
+                    .filter(line -> line.contains("npx convex deploy")))
+                    .as("the reason is logged once, however often readiness is probed").hasSize(1);
         }
     }
 

@@ -60,6 +60,14 @@ public final class ReconcileFunctions {
         if (existing.isPresent() && "running".equals(existing.get().path("status").asText())) {
             ObjectNode running = existing.get();
             double heartbeat = running.path("heartbeatAt").asDouble(0);
+            String heldRunId = running.path("runId").asText();
+            // A retry after a lost reply: this owner already holds the run it asked for (a new run keeps
+            // the caller's runId; a take-over keeps the old runId but was stamped with this call's `now`).
+            if (owner.equals(running.path("owner").asText()) && (runId.equals(heldRunId) || heartbeat == now)) {
+                ObjectNode replay = running.deepCopy();
+                replay.put("resumed", !runId.equals(heldRunId));
+                return replay;
+            }
             if (now - heartbeat < lease) {
                 throw new ConvexError(NODES.objectNode().put("code", "RECONCILE_RUNNING")
                         .put("runId", running.path("runId").asText()).put("owner", running.path("owner").asText())
@@ -206,11 +214,16 @@ public final class ReconcileFunctions {
     private static JsonNode finish(FunctionContext ctx, ObjectNode args) {
         Args.allowOnly(args, "runId", "owner", "now", "status", "report", "error");
         DatabaseWriter db = ctx.db();
-        ObjectNode state = owned(db, args);
         String status = Args.requiredString(args, "status");
         if (!Set.of("completed", "failed").contains(status)) {
             throw new ArgumentValidationError("status must be completed or failed, got " + status);
         }
+        Optional<ObjectNode> current = state(db);
+        if (current.isPresent() && isFinishReplay(current.get(), args, status)) {
+            // A retry after a lost reply: the run already ended as this call asked; nothing to write.
+            return NullNode.getInstance();
+        }
+        ObjectNode state = owned(db, args);
         double now = number(args, "now");
         ObjectNode fields = NODES.objectNode().put("status", status).put("finishedAt", now).put("heartbeatAt", now);
         fields.set("report", args.path("report").isObject() ? args.get("report") : NullNode.getInstance());
@@ -223,6 +236,20 @@ public final class ReconcileFunctions {
         }
         db.patch(state.get("_id").textValue(), fields);
         return NullNode.getInstance();
+    }
+
+    /**
+     * The run this finish names already ended with this status: still the state's run (same owner),
+     * or, once completed, the last completed run after another run has begun since.
+     */
+    private static boolean isFinishReplay(ObjectNode state, ObjectNode args, String status) {
+        String runId = Args.requiredString(args, "runId");
+        boolean endedHere = status.equals(state.path("status").asText())
+                && runId.equals(state.path("runId").asText())
+                && Args.requiredString(args, "owner").equals(state.path("owner").asText());
+        boolean completedEarlier = "completed".equals(status) && !runId.equals(state.path("runId").asText())
+                && runId.equals(state.path("lastCompletedRunId").asText());
+        return endedHere || completedEarlier;
     }
 
     private static JsonNode pruneSeen(FunctionContext ctx, ObjectNode args) {
