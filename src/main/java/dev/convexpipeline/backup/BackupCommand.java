@@ -1,6 +1,7 @@
 package dev.convexpipeline.backup;
 
 import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.pitr.RestorableWindows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -123,9 +124,11 @@ public final class BackupCommand implements Runnable {
         int call(BackupService service) throws Exception {
             BackupCatalog.Listing listing = service.list();
             List<BackupSummary> rows = listing.backups().stream().map(BackupSummary::of).toList();
+            List<RestorableWindows.Window> windows = RestorableWindows.of(service.target(), service.layout(), listing.backups());
             if (json) {
                 printJson(out(), Map.of("target", service.target().describe(), "instance", service.layout().instance(),
-                        "backups", rows, "incomplete", listing.incomplete().stream().map(StoredObject::key).toList()));
+                        "backups", rows, "incomplete", listing.incomplete().stream().map(StoredObject::key).toList(),
+                        "restorableWindows", windows));
                 return 0;
             }
             out().printf("%-20s  %-27s  %10s  %6s  %10s  %-8s  %s%n", "ID", "SNAPSHOT (UTC)", "SIZE", "TABLES", "DOCUMENTS",
@@ -140,6 +143,7 @@ public final class BackupCommand implements Runnable {
                 out().printf("%d incomplete upload(s) without manifest (not backups; prune removes them after a day)%n",
                         listing.incomplete().size());
             }
+            RestorableWindows.print(out(), windows);
             return 0;
         }
     }

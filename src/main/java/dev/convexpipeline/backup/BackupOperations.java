@@ -97,6 +97,8 @@ public final class BackupOperations implements AutoCloseable {
         result.put("instance", service().layout().instance());
         result.put("backups", listing.backups().stream().map(BackupSummary::of).toList());
         result.put("incomplete", listing.incomplete().stream().map(StoredObject::key).toList());
+        result.put("restorableWindows", dev.convexpipeline.pitr.RestorableWindows.of(service().target(), service().layout(),
+                listing.backups()));
         return result;
     }
 
