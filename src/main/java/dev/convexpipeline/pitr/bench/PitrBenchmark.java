@@ -40,8 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  *   <li>capture: writes at a steady rate into an emulator while a capturer flushes every
  *       {@code --flush}; for each rate, the longest flush and the lag right after each flush (now
- *       minus the newest captured commit). A rate is kept up with when that lag stays under the flush
- *       interval for the whole run;</li>
+ *       minus the newest captured commit). A rate is kept up with when every flush takes less than
+ *       the interval and the lag after it stays under the interval for the whole run;</li>
  *   <li>restore: a base backup of {@code --base} documents plus {@code --changes} captured changes,
  *       restored into an emulator in its own JVM by a restore running in a JVM of its own
  *       ({@code --restore-xmx}), which reports its time and peak heap.</li>
@@ -82,8 +82,8 @@ public final class PitrBenchmark {
                 Runtime.getRuntime().maxMemory() >> 20);
         if (!restoreOnly) {
             System.out.printf("%nCapture (flush every %s, %d s per rate)%n", flush, seconds);
-            System.out.printf("%10s %10s %8s %10s %14s %14s  %s%n", "rate/s", "achieved/s", "flushes", "changes",
-                    "max flush ms", "max lag ms", "keeps up");
+            System.out.printf("%10s %10s %8s %10s %14s %20s  %s%n", "rate/s", "achieved/s", "flushes", "changes",
+                    "max flush ms", "max lag after ms", "keeps up");
             for (int rate : rates) {
                 boolean keptUp = capture(rate, seconds, flush);
                 if (!keptUp) {
@@ -134,8 +134,10 @@ public final class PitrBenchmark {
             writer.join();
             double elapsed = (System.nanoTime() - started) / 1e9;
             captured += capture.captureOnce().documents();
-            boolean keptUp = maxLag < flush.toMillis();
-            System.out.printf("%10d %10.0f %8d %10d %14d %14d  %s%n", rate, written.get() / elapsed, flushes, captured,
+            // Each flush reads up to the deployment's present, so the lag right after it is small while
+            // flushes keep pace; they keep pace while one takes less than the interval it covers.
+            boolean keptUp = maxFlush < flush.toMillis() && maxLag < flush.toMillis();
+            System.out.printf("%10d %10.0f %8d %10d %14d %20d  %s%n", rate, written.get() / elapsed, flushes, captured,
                     maxFlush, maxLag, keptUp ? "yes" : "NO");
             if (captured != written.get()) {
                 System.out.printf("  (captured %d changes of %d written)%n", captured, written.get());
