@@ -57,15 +57,12 @@ public final class Materializer {
     private static final int ENTRY_UNIX_MODE = 0644;
     private static final byte[] UNIFORM_SCHEMA = "\"uniform\"\n".getBytes(StandardCharsets.UTF_8);
 
+    /** Changed ids held in memory before the index moves to disk (~200 bytes each). */
+    static final int DEFAULT_INDEX_MEMORY_LIMIT = 500_000;
+
     private final BackupTarget target;
     private final Path spillDirectory;
-
-    /** The newest state of one changed document: where its line is in the spill file, or deleted. */
-    private record Change(String table, long offset, int length) {
-        boolean deleted() {
-            return offset < 0;
-        }
-    }
+    private final int indexMemoryLimit;
 
     /**
      * What was written.
@@ -74,13 +71,20 @@ public final class Materializer {
      * @param documents     documents in all user tables
      * @param changesApplied change lines read at or before the moment (after the base)
      * @param changedIds    distinct documents those changes touched
+ * @param indexOnDisk   the changed ids exceeded the memory limit and were indexed on disk
      */
-    public record Result(Map<String, SnapshotScanner.TableStats> tables, long documents, long changesApplied, long changedIds) {
+    public record Result(Map<String, SnapshotScanner.TableStats> tables, long documents, long changesApplied, long changedIds,
+                         boolean indexOnDisk) {
     }
 
     public Materializer(BackupTarget target, Path spillDirectory) {
+        this(target, spillDirectory, DEFAULT_INDEX_MEMORY_LIMIT);
+    }
+
+    Materializer(BackupTarget target, Path spillDirectory, int indexMemoryLimit) {
         this.target = target;
         this.spillDirectory = spillDirectory;
+        this.indexMemoryLimit = indexMemoryLimit;
     }
 
     /**
@@ -92,25 +96,22 @@ public final class Materializer {
         long baseTs = plan.baseTs();
         long atTs = plan.atTs();
         Path spill = Files.createTempFile(spillDirectory, "restore-changes-", ".jsonl");
-        try (RandomAccessFile changesFile = new RandomAccessFile(spill.toFile(), "rw")) {
-            Map<String, Change> index = new HashMap<>();
+        try (RandomAccessFile changesFile = new RandomAccessFile(spill.toFile(), "rw");
+             ChangedIds index = new ChangedIds(spillDirectory, indexMemoryLimit)) {
             Map<String, Integer> newTableNumbers = new TreeMap<>();
             long applied = readChanges(plan, tables, baseTs, atTs, changesFile, index, newTableNumbers);
-            Map<String, List<Map.Entry<String, Change>>> byTable = new HashMap<>();
-            for (Map.Entry<String, Change> entry : index.entrySet()) {
-                byTable.computeIfAbsent(entry.getValue().table(), t -> new ArrayList<>()).add(entry);
-            }
+            index.seal();
             Map<String, SnapshotScanner.TableStats> stats = new TreeMap<>();
             ZipArchiveOutputStream zip = new ZipArchiveOutputStream(nonClosing(out));
             zip.setMethod(ZipEntry.DEFLATED);
             writeEntry(zip, "README.md", SnapshotZipWriter.README.getBytes(StandardCharsets.UTF_8));
             Map<String, Integer> tableNumbers = new LinkedHashMap<>();
-            streamBase(plan.base(), tables, index, byTable, changesFile, zip, stats, tableNumbers);
+            streamBase(plan.base(), tables, index, changesFile, zip, stats, tableNumbers);
             for (Map.Entry<String, Integer> created : newTableNumbers.entrySet()) {
                 if (!tableNumbers.containsKey(created.getKey())) {
                     tableNumbers.put(created.getKey(), created.getValue());
                     TableWriter writer = new TableWriter(zip, created.getKey());
-                    writer.appendChanges(byTable.getOrDefault(created.getKey(), List.of()), changesFile);
+                    writer.appendChanges(index.inTable(created.getKey()), changesFile);
                     stats.put(created.getKey(), writer.finish(UNIFORM_SCHEMA));
                 }
             }
@@ -122,7 +123,7 @@ public final class Materializer {
             zip.finish();
             zip.flush();
             long documents = stats.values().stream().mapToLong(SnapshotScanner.TableStats::documents).sum();
-            return new Result(stats, documents, applied, index.size());
+            return new Result(stats, documents, applied, index.size(), index.onDisk());
         } finally {
             Files.deleteIfExists(spill);
         }
@@ -130,7 +131,7 @@ public final class Materializer {
 
     /** Reads every segment once, keeping the newest version of each changed id; returns the lines applied. */
     private long readChanges(RestorePlan plan, Set<String> tables, long baseTs, long atTs, RandomAccessFile changesFile,
-                             Map<String, Change> index, Map<String, Integer> newTableNumbers) throws IOException {
+                             ChangedIds index, Map<String, Integer> newTableNumbers) throws IOException {
         long applied = 0;
         for (RestorePlan.PlannedSegment segment : plan.segments()) {
             MessageDigest sha = sha256();
@@ -150,13 +151,13 @@ public final class Materializer {
                     applied++;
                     newTableNumbers.computeIfAbsent(line.table(), t -> ConvexIds.decode(line.id()).tableNumber());
                     if (line.deleted()) {
-                        index.put(line.id(), new Change(line.table(), -1, 0));
+                        index.put(line.id(), line.table(), -1, 0);
                     } else {
                         byte[] bytes = line.documentLine().getBytes(StandardCharsets.UTF_8);
                         long offset = changesFile.length();
                         changesFile.seek(offset);
                         changesFile.write(bytes);
-                        index.put(line.id(), new Change(line.table(), offset, bytes.length));
+                        index.put(line.id(), line.table(), offset, bytes.length);
                     }
                 }
                 digesting.transferTo(OutputStream.nullOutputStream());
@@ -174,8 +175,7 @@ public final class Materializer {
         return applied;
     }
 
-    private void streamBase(BackupEntry base, Set<String> tables, Map<String, Change> index,
-                            Map<String, List<Map.Entry<String, Change>>> byTable, RandomAccessFile changesFile,
+    private void streamBase(BackupEntry base, Set<String> tables, ChangedIds index, RandomAccessFile changesFile,
                             ZipArchiveOutputStream zip, Map<String, SnapshotScanner.TableStats> stats,
                             Map<String, Integer> tableNumbers) throws IOException {
         MessageDigest sha = sha256();
@@ -204,7 +204,7 @@ public final class Materializer {
                 } else if (file.equals("documents.jsonl")) {
                     TableWriter writer = new TableWriter(zip, folder);
                     copyUnchanged(in, index, writer, name);
-                    writer.appendChanges(byTable.getOrDefault(folder, List.of()), changesFile);
+                    writer.appendChanges(index.inTable(folder), changesFile);
                     stats.put(folder, writer.finish(null));
                 }
             }
@@ -237,7 +237,7 @@ public final class Materializer {
     }
 
     /** Copies every base line whose document did not change after the base, byte for byte. */
-    private static void copyUnchanged(InputStream in, Map<String, Change> index, TableWriter writer, String where)
+    private static void copyUnchanged(InputStream in, ChangedIds index, TableWriter writer, String where)
             throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
         byte[] buffer = new byte[64 * 1024];
@@ -257,13 +257,13 @@ public final class Materializer {
         }
     }
 
-    private static void handleBaseLine(ByteArrayOutputStream line, Map<String, Change> index, TableWriter writer,
+    private static void handleBaseLine(ByteArrayOutputStream line, ChangedIds index, TableWriter writer,
                                        String where) throws IOException {
         byte[] bytes = line.toByteArray();
         if (bytes.length == 0) {
             return;
         }
-        if (!index.containsKey(idOf(bytes, where))) {
+        if (!index.contains(idOf(bytes, where))) {
             writer.line(bytes);
         }
     }
@@ -307,13 +307,13 @@ public final class Materializer {
             documents++;
         }
 
-        void appendChanges(List<Map.Entry<String, Change>> changes, RandomAccessFile changesFile) throws IOException {
-            for (Map.Entry<String, Change> change : changes) {
-                if (change.getValue().deleted()) {
+        void appendChanges(Iterable<ChangedIds.Change> changes, RandomAccessFile changesFile) throws IOException {
+            for (ChangedIds.Change change : changes) {
+                if (change.deleted()) {
                     continue;
                 }
-                byte[] bytes = new byte[change.getValue().length()];
-                changesFile.seek(change.getValue().offset());
+                byte[] bytes = new byte[change.length()];
+                changesFile.seek(change.offset());
                 changesFile.readFully(bytes);
                 line(bytes);
             }

@@ -134,6 +134,38 @@ class PointInTimeRestoreTest {
     }
 
     @Test
+    void pastTheMemoryLimitTheChangedIdsAreIndexedOnDiskWithTheSameResult() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            ids.add(fixture.insert("messages", "m" + i, i));
+        }
+        fixture.backup();
+        ChangeCapture capture = fixture.capture();
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 10; i++) {
+                fixture.patch(ids.get(i), round * 100 + i); // the same ids again and again: the newest must win
+            }
+        }
+        fixture.delete(ids.get(0));
+        fixture.insert("audit", "a", 1);
+        fixture.insert("messages", "new", 1);
+        PitrFixture.Moment moment = PitrFixture.read(fixture.client);
+        capture.captureOnce();
+
+        RestorePlan plan = fixture.restoreService().planner().plan(moment.ts());
+        Materializer.Result inMemory = new Materializer(fixture.storage, temp).write(plan, null, java.io.OutputStream.nullOutputStream());
+        Materializer.Result onDisk = new Materializer(fixture.storage, temp, 3).write(plan, null, java.io.OutputStream.nullOutputStream());
+        assertThat(inMemory.indexOnDisk()).isFalse();
+        assertThat(onDisk.indexOnDisk()).isTrue();
+        assertThat(onDisk.changedIds()).isEqualTo(inMemory.changedIds()).isEqualTo(12);
+        assertThat(nonEmpty(onDisk.tables())).isEqualTo(nonEmpty(inMemory.tables())).isEqualTo(moment.stats());
+        try (var files = java.nio.file.Files.list(temp)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("restore-")))
+                    .as("spill files are removed").isEmpty();
+        }
+    }
+
+    @Test
     void aGapIsRecordedReportedAndNeverBridgedUntilANewBaseStartsANewChain() throws Exception {
         fixture.insert("messages", "m0", 0);
         fixture.backup();
