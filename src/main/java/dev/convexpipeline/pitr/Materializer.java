@@ -243,14 +243,16 @@ public final class Materializer {
         byte[] buffer = new byte[64 * 1024];
         int n;
         while ((n = in.read(buffer)) > 0) {
+            int start = 0;
             for (int i = 0; i < n; i++) {
                 if (buffer[i] == '\n') {
+                    line.write(buffer, start, i - start);
                     handleBaseLine(line, index, writer, where);
                     line.reset();
-                } else {
-                    line.write(buffer[i]);
+                    start = i + 1;
                 }
             }
+            line.write(buffer, start, n - start);
         }
         if (line.size() > 0) {
             handleBaseLine(line, index, writer, where);

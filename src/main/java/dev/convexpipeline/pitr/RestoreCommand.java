@@ -195,6 +195,10 @@ public final class RestoreCommand implements Callable<Integer> {
             result.put("differences", report.differences());
         }
         result.put("millis", report.millis());
+        if (!report.dryRun()) {
+            result.put("importMillis", report.importMillis());
+            result.put("verifyMillis", report.verifyMillis());
+        }
         return result;
     }
 }

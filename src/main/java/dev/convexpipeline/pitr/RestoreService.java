@@ -46,7 +46,8 @@ public final class RestoreService {
      * @param differences tables whose count or digest read back differs (empty when verified or a dry run)
      */
     public record Report(RestorePlan plan, Materializer.Result written, boolean dryRun, String target, Long imported,
-                         Map<String, SnapshotScanner.TableStats> readBack, List<String> differences, long millis) {
+                         Map<String, SnapshotScanner.TableStats> readBack, List<String> differences, long millis,
+                         long importMillis, long verifyMillis) {
         public boolean verified() {
             return !dryRun && differences.isEmpty();
         }
@@ -57,7 +58,7 @@ public final class RestoreService {
         long started = System.nanoTime();
         RestorePlan plan = planner.plan(atTs);
         Materializer.Result result = materializer.write(plan, tables, OutputStream.nullOutputStream());
-        return new Report(plan, result, true, null, null, null, List.of(), (System.nanoTime() - started) / 1_000_000);
+        return new Report(plan, result, true, null, null, null, List.of(), (System.nanoTime() - started) / 1_000_000, 0, 0);
     }
 
     public Report restore(long atTs, Set<String> tables, RestoreTarget target) throws Exception {
@@ -98,10 +99,12 @@ public final class RestoreService {
         if (failure.get() != null) {
             throw new IOException("Building the snapshot failed: " + failure.get().getMessage(), failure.get());
         }
+        long importedAt = System.nanoTime();
         Map<String, SnapshotScanner.TableStats> readBack = target.readBack();
+        long verifiedAt = System.nanoTime();
         List<String> differences = compare(written.get().tables(), readBack, tables == null);
         Report report = new Report(plan, written.get(), false, target.describe(), imported, readBack, differences,
-                (System.nanoTime() - started) / 1_000_000);
+                (verifiedAt - started) / 1_000_000, (importedAt - started) / 1_000_000, (verifiedAt - importedAt) / 1_000_000);
         if (differences.isEmpty()) {
             LOG.info("Restore of {} as of {} verified: {} tables, {} documents", target.describe(),
                     ChangeCatalog.iso(atTs), written.get().tables().size(), written.get().documents());

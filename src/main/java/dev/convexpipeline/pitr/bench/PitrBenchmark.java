@@ -238,9 +238,11 @@ public final class PitrBenchmark {
                 throw new IllegalStateException("restore JVM failed (exit " + exit + "):\n" + output);
             }
             JsonNode figures = ConvexValues.MAPPER.readTree(result);
-            System.out.printf("restore JVM -Xmx%s: %,d documents in %,d ms, verified=%s, peak heap %,d MiB%n", restoreXmx,
-                    figures.path("documents").asLong(), figures.path("millis").asLong(), figures.path("verified").asBoolean(),
-                    figures.path("peakHeapBytes").asLong() >> 20);
+            System.out.printf("restore JVM -Xmx%s: %,d documents in %,d ms (materialize + import %,d ms, read-back"
+                    + " verify %,d ms), verified=%s, peak heap %,d MiB; materializing alone (dry run): %,d ms%n", restoreXmx,
+                    figures.path("documents").asLong(), figures.path("millis").asLong(), figures.path("importMillis").asLong(),
+                    figures.path("verifyMillis").asLong(), figures.path("verified").asBoolean(),
+                    figures.path("peakHeapBytes").asLong() >> 20, figures.path("dryRunMillis").asLong());
         } finally {
             source.stop();
             deleteTree(dir);
@@ -256,6 +258,9 @@ public final class PitrBenchmark {
         Path spill = Path.of(args[5]);
         RestoreService service = new RestoreService(new LocalDirectoryTarget(root), new BackupLayout(INSTANCE), spill);
         try (ConvexClient client = client(url, key)) {
+            long dryStarted = System.nanoTime();
+            service.dryRun(at, null);
+            long dryMillis = (System.nanoTime() - dryStarted) / 1_000_000;
             long started = System.nanoTime();
             RestoreService.Report report = service.restore(at, null, new ConvexRestoreTarget(client, Duration.ofMinutes(30),
                     m -> { }));
@@ -267,7 +272,9 @@ public final class PitrBenchmark {
                 }
             }
             ObjectNode line = ConvexValues.MAPPER.createObjectNode().put("millis", millis).put("peakHeapBytes", peak)
-                    .put("documents", report.written().documents()).put("verified", report.verified());
+                    .put("documents", report.written().documents()).put("verified", report.verified())
+                    .put("importMillis", report.importMillis()).put("verifyMillis", report.verifyMillis())
+                    .put("dryRunMillis", dryMillis);
             System.out.println(ConvexValues.write(line));
         }
     }
