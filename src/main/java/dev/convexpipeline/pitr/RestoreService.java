@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -66,53 +67,102 @@ public final class RestoreService {
         RestorePlan plan = planner.plan(atTs);
         LOG.info("Restoring {} as of {} from base backup {} and {} change segment(s)", target.describe(),
                 ChangeCatalog.iso(atTs), plan.base().id(), plan.segments().size());
-        AtomicReference<Materializer.Result> written = new AtomicReference<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        PipedOutputStream pipeOut = new PipedOutputStream();
-        FailingPipe pipeIn = new FailingPipe(pipeOut, failure);
-        Thread producer = new Thread(() -> {
-            try {
-                written.set(materializer.write(plan, tables, pipeOut));
-                pipeOut.close();
-            } catch (Throwable e) {
-                failure.set(e);
-                try {
-                    pipeOut.close();
-                } catch (IOException ignored) {
-                    // the reader sees the failure instead of the end of the stream
-                }
-            }
-        }, "restore-materializer");
-        producer.setDaemon(true);
-        producer.start();
+        Materializer.Result written;
         long imported;
-        try (pipeIn) {
-            imported = target.importSnapshot(pipeIn, tables == null);
-        } catch (Exception e) {
-            if (failure.get() != null) {
-                throw new IOException("Building the snapshot failed: " + failure.get().getMessage(), failure.get());
+        try (MaterializedSnapshot snapshot = open(plan, tables)) {
+            try {
+                imported = target.importSnapshot(snapshot.stream(), tables == null);
+            } catch (Exception e) {
+                snapshot.rethrowFailure();
+                throw e;
             }
-            throw e;
-        } finally {
-            producer.join();
-        }
-        if (failure.get() != null) {
-            throw new IOException("Building the snapshot failed: " + failure.get().getMessage(), failure.get());
+            written = snapshot.awaitResult();
         }
         long importedAt = System.nanoTime();
         Map<String, SnapshotScanner.TableStats> readBack = target.readBack();
         long verifiedAt = System.nanoTime();
-        List<String> differences = compare(written.get().tables(), readBack, tables == null);
-        Report report = new Report(plan, written.get(), false, target.describe(), imported, readBack, differences,
+        List<String> differences = compare(written.tables(), readBack, tables == null);
+        Report report = new Report(plan, written, false, target.describe(), imported, readBack, differences,
                 (verifiedAt - started) / 1_000_000, (importedAt - started) / 1_000_000, (verifiedAt - importedAt) / 1_000_000);
         if (differences.isEmpty()) {
             LOG.info("Restore of {} as of {} verified: {} tables, {} documents", target.describe(),
-                    ChangeCatalog.iso(atTs), written.get().tables().size(), written.get().documents());
+                    ChangeCatalog.iso(atTs), written.tables().size(), written.documents());
         } else {
             LOG.error("Restore of {} as of {} does not read back as written: {}", target.describe(),
                     ChangeCatalog.iso(atTs), differences);
         }
         return report;
+    }
+
+    /**
+     * The snapshot ZIP of the state at {@code atTs}, as a stream being written by a background thread:
+     * what a migration takes as its source ({@code migrate run --from <time>}). Read {@link
+     * MaterializedSnapshot#stream()} to its end, then {@link MaterializedSnapshot#awaitResult()} gives the
+     * per-table counts and digests to verify the target against.
+     */
+    public MaterializedSnapshot open(long atTs, Set<String> tables) throws IOException {
+        return open(planner.plan(atTs), tables);
+    }
+
+    private MaterializedSnapshot open(RestorePlan plan, Set<String> tables) {
+        return new MaterializedSnapshot(plan, tables, materializer);
+    }
+
+    /** A snapshot being materialized into a pipe; closing it stops the writer if the reader gave up. */
+    public static final class MaterializedSnapshot implements AutoCloseable {
+        private final RestorePlan plan;
+        private final AtomicReference<Materializer.Result> written = new AtomicReference<>();
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final FailingPipe pipeIn;
+        private final Thread producer;
+
+        MaterializedSnapshot(RestorePlan plan, Set<String> tables, Materializer materializer) {
+            this.plan = plan;
+            PipedOutputStream pipeOut = new PipedOutputStream();
+            pipeIn = new FailingPipe(pipeOut, failure);
+            producer = new Thread(() -> {
+                try {
+                    written.set(materializer.write(plan, tables, pipeOut));
+                    pipeOut.close();
+                } catch (Throwable e) {
+                    failure.set(e);
+                    try {
+                        pipeOut.close();
+                    } catch (IOException ignored) {
+                        // the reader sees the failure instead of the end of the stream
+                    }
+                }
+            }, "restore-materializer");
+            producer.setDaemon(true);
+            producer.start();
+        }
+
+        public RestorePlan plan() {
+            return plan;
+        }
+
+        public InputStream stream() {
+            return pipeIn;
+        }
+
+        /** Waits for the writer; its counts and digests, or its failure. */
+        public Materializer.Result awaitResult() throws IOException, InterruptedException {
+            producer.join();
+            rethrowFailure();
+            return written.get();
+        }
+
+        void rethrowFailure() throws IOException {
+            if (failure.get() != null) {
+                throw new IOException("Building the snapshot failed: " + failure.get().getMessage(), failure.get());
+            }
+        }
+
+        @Override
+        public void close() throws IOException, InterruptedException {
+            pipeIn.close();
+            producer.join();
+        }
     }
 
     static List<String> compare(Map<String, SnapshotScanner.TableStats> written, Map<String, SnapshotScanner.TableStats> readBack,
