@@ -1,6 +1,7 @@
 package dev.convexpipeline.backup;
 
 import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.pitr.ChangeRetention;
 import dev.convexpipeline.pitr.RestorableWindows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -182,10 +183,12 @@ public final class BackupCommand implements Runnable {
         @Override
         int call(BackupService service) throws Exception {
             PruneReport report = service.prune(dryRun);
+            List<String> changeLog = ChangeRetention.prune(service.target(), service.layout(), java.time.Instant.now(), dryRun);
             if (json) {
                 printJson(out(), Map.of("dryRun", report.dryRun(), "decisions", report.decisions().stream()
                         .map(d -> Map.of("id", d.backup().id(), "snapshotTime", d.backup().snapshotTime().toString(),
-                                "delete", d.delete(), "reason", d.reason())).toList(), "incomplete", report.incomplete()));
+                                "delete", d.delete(), "reason", d.reason())).toList(), "incomplete", report.incomplete(),
+                        "changeLog", changeLog));
                 return 0;
             }
             String verb = dryRun ? "would delete" : "deleted";
@@ -198,6 +201,7 @@ public final class BackupCommand implements Runnable {
             }
             out().printf("%s %d of %d backup(s)%s%n", verb, report.deleted(), report.decisions().size(),
                     dryRun ? " (dry run: nothing deleted)" : "");
+            out().printf("%s %d change-log object(s) no remaining backup can use%n", verb, changeLog.size());
             return 0;
         }
     }

@@ -49,7 +49,7 @@ public final class ChangeCatalog {
     }
 
     /** @param chains oldest first; @param incomplete segment objects without a manifest */
-    public record Listing(List<Chain> chains, List<ChainBreak> breaks, List<String> incomplete) {
+    public record Listing(List<Chain> chains, List<ChainBreak> breaks, List<StoredObject> incomplete) {
         /** The chain holding {@code ts} in its restorable window, if any. */
         public Optional<Chain> covering(long ts) {
             return chains.stream().filter(c -> c.restorable() && c.windowStart() <= ts && ts <= c.end()).findFirst();
@@ -85,10 +85,10 @@ public final class ChangeCatalog {
             }
         }
         complete.sort(Comparator.comparingLong(Segment::fromTs).thenComparingLong(Segment::toTs));
-        List<String> incomplete = new ArrayList<>();
-        for (String key : segmentObjects.keySet()) {
-            if (complete.stream().noneMatch(s -> s.key().equals(key))) {
-                incomplete.add(key);
+        List<StoredObject> incomplete = new ArrayList<>();
+        for (StoredObject object : segmentObjects.values()) {
+            if (complete.stream().noneMatch(s -> s.key().equals(object.key()))) {
+                incomplete.add(object);
             }
         }
         Optional<CaptureHead> head = readHead();

@@ -206,6 +206,21 @@ class PointInTimeRestoreTest {
         assertThatThrownBy(() -> fixture.restoreService().dryRun(inGap.ts(), null)).hasMessageContaining("gap");
         assertRestoresTo(beforeGap);
         assertRestoresTo(afterNewBase);
+
+        // Backup retention removes the first base: its chain and the break go with it, the new chain stays.
+        var oldBase = new dev.convexpipeline.backup.BackupCatalog(fixture.storage, fixture.layout).read().backups().stream()
+                .filter(b -> !b.id().equals(newBase.id())).findFirst().orElseThrow();
+        fixture.storage.delete(oldBase.manifestKey());
+        fixture.storage.delete(oldBase.zipKey());
+        List<String> wouldGo = ChangeRetention.prune(fixture.storage, fixture.layout, java.time.Instant.now(), true);
+        assertThat(wouldGo).hasSize(2 * listing.chains().get(0).segments().size() + 1);
+        assertThat(fixture.restoreService().planner().listing().chains()).as("a dry run deletes nothing").hasSize(2);
+        ChangeRetention.prune(fixture.storage, fixture.layout, java.time.Instant.now(), false);
+        listing = fixture.restoreService().planner().listing();
+        assertThat(listing.chains()).hasSize(1);
+        assertThat(listing.breaks()).isEmpty();
+        assertThat(listing.chains().get(0).start()).isEqualTo(newBase.snapshotTs());
+        assertRestoresTo(afterNewBase);
     }
 
     private void assertRestoresTo(PitrFixture.Moment moment) throws Exception {
