@@ -134,6 +134,30 @@ class PointInTimeRestoreTest {
     }
 
     @Test
+    void restoringSomeTablesReplacesOnlyThoseAndLeavesTheOthers() throws Exception {
+        fixture.insert("messages", "m0", 0);
+        fixture.backup();
+        ChangeCapture capture = fixture.capture();
+        fixture.insert("audit", "a1", 1);
+        fixture.insert("messages", "m1", 1);
+        PitrFixture.Moment moment = PitrFixture.read(fixture.client);
+        capture.captureOnce();
+
+        ConvexEmulator target = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
+        targets.add(target);
+        target.insert("keep", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("x", 1));
+        target.insert("audit", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("old", true));
+        try (ConvexClient client = PitrFixture.client(target)) {
+            RestoreService.Report report = fixture.restoreService().restore(moment.ts(), java.util.Set.of("audit"),
+                    new ConvexRestoreTarget(client, Duration.ofMinutes(1), m -> { }));
+            assertThat(report.verified()).isTrue();
+            PitrFixture.Moment restored = PitrFixture.read(client);
+            assertThat(restored.tables().get("audit")).isEqualTo(moment.tables().get("audit"));
+            assertThat(restored.tables()).containsKey("keep").doesNotContainKey("messages");
+        }
+    }
+
+    @Test
     void pastTheMemoryLimitTheChangedIdsAreIndexedOnDiskWithTheSameResult() throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
