@@ -221,10 +221,10 @@ public final class ChangeCapture {
         } finally {
             Files.deleteIfExists(spool.file);
         }
-        SegmentManifest manifest = new SegmentManifest(SegmentManifest.FORMAT, SegmentManifest.VERSION, layout.prefix()
-                .substring(0, layout.prefix().indexOf('/')), chainStart, fromTs, toTs, ChangeCatalog.iso(fromTs),
-                ChangeCatalog.iso(toTs), spool.count, spool.tables, new SegmentManifest.Segment(
-                layout.segmentName(fromTs, toTs), bytes, HexFormat.of().formatHex(spool.digest.digest())),
+        SegmentManifest manifest = new SegmentManifest(SegmentManifest.FORMAT, SegmentManifest.VERSION, layout.instance(),
+                chainStart, fromTs, toTs, ChangeCatalog.iso(fromTs), ChangeCatalog.iso(toTs), spool.count, spool.tables,
+                new SegmentManifest.Segment(layout.segmentName(fromTs, toTs), bytes,
+                        HexFormat.of().formatHex(spool.digest.digest())),
                 clock.instant().toString(), PipelineVersion.get());
         target.put(layout.key(fromTs, toTs, ChangeLayout.Kind.MANIFEST), manifest.toJson(), "application/json");
         writeHead(new CaptureHead(chainStart, toTs, toTs));

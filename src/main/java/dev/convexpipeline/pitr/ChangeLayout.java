@@ -37,6 +37,10 @@ public final class ChangeLayout {
         this.instance = backups.instance();
     }
 
+    public String instance() {
+        return instance;
+    }
+
     public String prefix() {
         return instance + "/changes/";
     }
