@@ -82,10 +82,15 @@ public final class ChangeCaptureOperations implements AutoCloseable {
                 result.put("message", cycle.message());
             }
         } catch (Exception e) {
-            lastFailure = OperatorMessages.describe(e);
+            String reason = OperatorMessages.describe(e);
+            // Every flush interval would repeat the same line; say it once per new reason.
+            if (!reason.equals(lastFailure)) {
+                LOG.warn("Change capture flush failed (each flush retries from the last complete segment): {}", reason);
+            } else {
+                LOG.debug("Change capture flush failed again: {}", reason);
+            }
+            lastFailure = reason;
             metrics.failure(lastFailure);
-            LOG.warn("Change capture flush failed (the next flush starts again from the last complete segment): {}",
-                    lastFailure);
             result.put("outcome", "failed");
             result.put("error", lastFailure);
         }
