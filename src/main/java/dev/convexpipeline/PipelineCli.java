@@ -3,6 +3,7 @@ package dev.convexpipeline;
 import dev.convexpipeline.app.ServeCommand;
 import dev.convexpipeline.backup.BackupCommand;
 import dev.convexpipeline.emulator.EmulatorCommand;
+import dev.convexpipeline.pitr.RestoreCommand;
 import dev.convexpipeline.reconcile.ReconcileCommand;
 import dev.convexpipeline.sandbox.SandboxCommand;
 import dev.convexpipeline.stripe.StripeCommand;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
         versionProvider = PipelineVersion.Provider.class,
         description = "Camel pipeline between Stripe, a Convex deployment and S3.",
         subcommands = {ServeCommand.class, EmulatorCommand.class, SandboxCommand.class, StripeCommand.class,
-                ReconcileCommand.class, BackupCommand.class, CommandLine.HelpCommand.class})
+                ReconcileCommand.class, BackupCommand.class, RestoreCommand.class, CommandLine.HelpCommand.class})
 public final class PipelineCli implements Runnable {
 
     public static void main(String[] args) {

@@ -5,6 +5,8 @@ import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.RetryPolicy;
 import dev.convexpipeline.backup.BackupOperations;
 import dev.convexpipeline.backup.BackupWiring;
+import dev.convexpipeline.pitr.ChangeCaptureOperations;
+import dev.convexpipeline.pitr.PitrWiring;
 import dev.convexpipeline.ops.AdminApiBridge;
 import dev.convexpipeline.ops.AdminToken;
 import dev.convexpipeline.ops.ConvexReadinessCheck;
@@ -77,8 +79,14 @@ public class PipelineBeans implements CamelConfiguration {
         return BackupWiring.operations(camelContext);
     }
 
+    @BindToRegistry("changes")
+    public ChangeCaptureOperations changes(CamelContext camelContext) {
+        return PitrWiring.operations(camelContext);
+    }
+
     @Override
     public void configure(CamelContext camelContext) {
+        PitrWiring.registerMillisFunction(camelContext);
         QuartzClusterSetup.apply(camelContext,
                 camelContext.getRegistry().lookupByNameAndType("scheduleSettings", ScheduleSettings.class));
         ConvexConnection connection = camelContext.getRegistry()
@@ -96,6 +104,7 @@ public class PipelineBeans implements CamelConfiguration {
                     new AdminApiBridge(camelContext, token).mount();
                     PublicServerErrors.install(camelContext);
                     BackupWiring.onStarted(camelContext, camelContext.getRegistry().lookupByNameAndType("backups", BackupOperations.class));
+                    PitrWiring.onStarted(camelContext, camelContext.getRegistry().lookupByNameAndType("changes", ChangeCaptureOperations.class));
                 }
             }
         });

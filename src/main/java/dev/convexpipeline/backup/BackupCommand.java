@@ -1,6 +1,8 @@
 package dev.convexpipeline.backup;
 
 import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.pitr.ChangeRetention;
+import dev.convexpipeline.pitr.RestorableWindows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -123,9 +125,11 @@ public final class BackupCommand implements Runnable {
         int call(BackupService service) throws Exception {
             BackupCatalog.Listing listing = service.list();
             List<BackupSummary> rows = listing.backups().stream().map(BackupSummary::of).toList();
+            List<RestorableWindows.Window> windows = RestorableWindows.of(service.target(), service.layout(), listing.backups());
             if (json) {
                 printJson(out(), Map.of("target", service.target().describe(), "instance", service.layout().instance(),
-                        "backups", rows, "incomplete", listing.incomplete().stream().map(StoredObject::key).toList()));
+                        "backups", rows, "incomplete", listing.incomplete().stream().map(StoredObject::key).toList(),
+                        "restorableWindows", windows));
                 return 0;
             }
             out().printf("%-20s  %-27s  %10s  %6s  %10s  %-8s  %s%n", "ID", "SNAPSHOT (UTC)", "SIZE", "TABLES", "DOCUMENTS",
@@ -140,6 +144,7 @@ public final class BackupCommand implements Runnable {
                 out().printf("%d incomplete upload(s) without manifest (not backups; prune removes them after a day)%n",
                         listing.incomplete().size());
             }
+            RestorableWindows.print(out(), windows);
             return 0;
         }
     }
@@ -178,10 +183,12 @@ public final class BackupCommand implements Runnable {
         @Override
         int call(BackupService service) throws Exception {
             PruneReport report = service.prune(dryRun);
+            List<String> changeLog = ChangeRetention.prune(service.target(), service.layout(), java.time.Instant.now(), dryRun);
             if (json) {
                 printJson(out(), Map.of("dryRun", report.dryRun(), "decisions", report.decisions().stream()
                         .map(d -> Map.of("id", d.backup().id(), "snapshotTime", d.backup().snapshotTime().toString(),
-                                "delete", d.delete(), "reason", d.reason())).toList(), "incomplete", report.incomplete()));
+                                "delete", d.delete(), "reason", d.reason())).toList(), "incomplete", report.incomplete(),
+                        "changeLog", changeLog));
                 return 0;
             }
             String verb = dryRun ? "would delete" : "deleted";
@@ -194,6 +201,7 @@ public final class BackupCommand implements Runnable {
             }
             out().printf("%s %d of %d backup(s)%s%n", verb, report.deleted(), report.decisions().size(),
                     dryRun ? " (dry run: nothing deleted)" : "");
+            out().printf("%s %d change-log object(s) no remaining backup can use%n", verb, changeLog.size());
             return 0;
         }
     }

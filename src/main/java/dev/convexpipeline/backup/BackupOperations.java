@@ -61,6 +61,8 @@ public final class BackupOperations implements AutoCloseable {
             if (pruneAfterBackup) {
                 PruneReport pruned = service().prune(false);
                 result.put("pruned", pruned.deleted());
+                result.put("changeLogPruned", dev.convexpipeline.pitr.ChangeRetention.prune(service().target(),
+                        service().layout(), clock.instant(), false).size());
             }
             return result;
         } catch (BackupFailedException e) {
@@ -97,6 +99,8 @@ public final class BackupOperations implements AutoCloseable {
         result.put("instance", service().layout().instance());
         result.put("backups", listing.backups().stream().map(BackupSummary::of).toList());
         result.put("incomplete", listing.incomplete().stream().map(StoredObject::key).toList());
+        result.put("restorableWindows", dev.convexpipeline.pitr.RestorableWindows.of(service().target(), service().layout(),
+                listing.backups()));
         return result;
     }
 
@@ -121,6 +125,8 @@ public final class BackupOperations implements AutoCloseable {
     public Map<String, Object> prune(@Header("query.dryRun") String dryRun) throws IOException {
         PruneReport report = service().prune(!"false".equalsIgnoreCase(dryRun));
         Map<String, Object> result = new LinkedHashMap<>();
+        result.put("changeLog", dev.convexpipeline.pitr.ChangeRetention.prune(service().target(), service().layout(),
+                clock.instant(), report.dryRun()));
         result.put("dryRun", report.dryRun());
         result.put("delete", report.decisions().stream().filter(RetentionPolicy.Decision::delete)
                 .map(d -> Map.of("id", d.backup().id(), "snapshotTime", d.backup().snapshotTime().toString(), "reason", d.reason()))

@@ -100,7 +100,7 @@ public record BackupSettings(String target, String prefix, String instance, bool
     }
 
     /** {@code 26h}, {@code 1d12h}, {@code 90m}, {@code 30s} or ISO-8601 ({@code PT26H}). */
-    static Duration duration(String text, String key) {
+    public static Duration duration(String text, String key) {
         String value = text.trim().toLowerCase(Locale.ROOT);
         if (value.startsWith("p")) {
             return Duration.parse(value.toUpperCase(Locale.ROOT));

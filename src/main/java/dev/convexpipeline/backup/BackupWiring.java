@@ -40,13 +40,17 @@ public final class BackupWiring {
             check.setCamelContext(camelContext);
             health.register(check);
         }
-        // Prefer the Prometheus registry that /observe/metrics serves, if Camel bound several.
-        MeterRegistry meters = camelContext.getRegistry().findByType(MeterRegistry.class).stream()
-                .sorted(java.util.Comparator.comparing(r -> r.getClass().getSimpleName().contains("Prometheus") ? 0 : 1))
-                .findFirst().orElse(null);
+        MeterRegistry meters = meterRegistry(camelContext);
         if (meters == null) {
             LOG.warn("No Micrometer registry in Camel (camel.metrics.enabled=false?): backup metrics are not exported");
         }
         backups.metrics().bindTo(meters);
+    }
+
+    /** The Prometheus registry that /observe/metrics serves, if Camel bound several; null when none. */
+    public static MeterRegistry meterRegistry(CamelContext camelContext) {
+        return camelContext.getRegistry().findByType(MeterRegistry.class).stream()
+                .sorted(java.util.Comparator.comparing(r -> r.getClass().getSimpleName().contains("Prometheus") ? 0 : 1))
+                .findFirst().orElse(null);
     }
 }

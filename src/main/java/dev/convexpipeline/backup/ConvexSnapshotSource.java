@@ -32,7 +32,7 @@ public final class ConvexSnapshotSource implements SnapshotSource {
         this.exportTimeout = exportTimeout;
     }
 
-    static String instanceFromAdminKey(String adminKey) {
+    public static String instanceFromAdminKey(String adminKey) {
         String key = adminKey;
         int colon = key.indexOf(':');
         // Typed keys look like prod:<instance>|<hex>; the prefix is not part of the name.

@@ -74,6 +74,7 @@ public final class ConvexClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConvexClient.class);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String FUNCTION_FORMAT = "convex_encoded_json";
+    private static final String OUT_OF_RETENTION = "OutOfRetention";
     /** The JS client also treats this status as a function error response ({@code STATUS_CODE_UDF_FAILED}). */
     private static final int STATUS_UDF_FAILED = 560;
     private static final int MAX_ERROR_BODY = 64 * 1024;
@@ -570,6 +571,32 @@ public final class ConvexClient implements AutoCloseable {
                 value.path("_ts").asLong(), (ObjectNode) decoded);
     }
 
+    // ---- document_deltas ----------------------------------------------------------------
+
+    /**
+     * One page of {@code POST /api/document_deltas}: every user-table change committed after
+     * {@code cursor} (ns, exclusive), oldest first, with values in encoded JSON.
+     *
+     * @throws ConvexOutOfRetentionException when the deployment no longer keeps changes that old
+     */
+    public DocumentDeltasPage documentDeltasPage(long cursor) {
+        ObjectNode body = NODES.objectNode().put("cursor", cursor).put("format", FUNCTION_FORMAT);
+        Call call = Call.post("/api/document_deltas", "document_deltas after " + cursor, json(body), "application/json");
+        JsonNode response = parseJson(call, execute(call).body());
+        List<DocumentDelta> deltas = new ArrayList<>(response.path("values").size());
+        for (JsonNode value : response.path("values")) {
+            boolean deleted = value.path("_deleted").asBoolean(false);
+            ObjectNode document = deleted ? null : toSnapshotDocument(call, value).document();
+            deltas.add(new DocumentDelta(value.path("_component").asText(""), value.path("_table").asText(),
+                    value.path("_ts").asLong(), value.path("_id").asText(), document));
+        }
+        if (!response.path("cursor").canConvertToLong()) {
+            throw new ConvexException(call.describe(deployment) + " returned no numeric cursor");
+        }
+        return new DocumentDeltasPage(Collections.unmodifiableList(deltas), response.path("cursor").asLong(),
+                response.path("hasMore").asBoolean(false));
+    }
+
     // ---- HTTP core ----------------------------------------------------------------------
 
     /** One logical request; {@code operation} names it in errors, e.g. {@code query users:list}. */
@@ -658,6 +685,10 @@ public final class ConvexClient implements AutoCloseable {
                 String message = redact(error.message());
                 if (status == 401 || status == 403) {
                     throw new ConvexAuthException(call.describe(deployment), status, error.code(), message);
+                }
+                if (OUT_OF_RETENTION.equals(error.code())) {
+                    // The deployment no longer has what was asked for; asking again cannot bring it back.
+                    throw new ConvexOutOfRetentionException(call.describe(deployment), status, message);
                 }
                 if (status != 429 && status < 500) {
                     throw new ConvexRequestException(call.describe(deployment), status, error.code(), message);

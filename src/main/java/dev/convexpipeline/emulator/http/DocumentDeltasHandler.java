@@ -16,7 +16,8 @@ import java.util.NavigableMap;
 /**
  * {@code GET|POST /api/document_deltas} (convex-api.md §4.2): user-table changes after a
  * timestamp cursor, whole commits at a time, at most about {@value #PAGE_LIMIT} values per page.
- * The emulator remembers changes made since it started, not before.
+ * The emulator remembers changes made since it started, not before, and forgets the oldest past its
+ * retention ({@code DocumentStore#forgetChangesThrough}); an older cursor answers OutOfRetention, as Convex does.
  */
 final class DocumentDeltasHandler {
     static final int PAGE_LIMIT = 128;
@@ -50,8 +51,8 @@ final class DocumentDeltasHandler {
         // Read the latest timestamp first: every commit up to it is already in the change log.
         long upTo = Math.max(cursor, store.latest().timestamp());
         NavigableMap<Long, List<DocumentChange>> commits = store.changes(cursor, upTo).orElseThrow(() ->
-                new ApiException(503, "OutOfRetention", "Cursor " + cursor + " is older than the emulator's change log "
-                        + "(it only remembers changes since it started); restart from /api/list_snapshot"));
+                new ApiException(503, "OutOfRetention", "Cursor " + cursor + " is older than the oldest change the emulator "
+                        + "still keeps (it keeps changes since it started, up to its retention); restart from /api/list_snapshot"));
         ArrayNode values = NODES.arrayNode();
         long nextCursor = upTo;
         boolean hasMore = false;

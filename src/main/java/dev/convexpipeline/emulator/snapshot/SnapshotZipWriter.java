@@ -17,7 +17,7 @@ import java.util.zip.ZipEntry;
 
 /** Writes a snapshot as the ZIP a Convex export produces (convex-api.md §2.4). */
 public final class SnapshotZipWriter {
-    static final String README = """
+    public static final String README = """
             # Welcome to your Convex snapshot export!
 
             This ZIP file contains a snapshot of the tables in your Convex deployment.

@@ -86,6 +86,21 @@ public final class DocumentStore implements AutoCloseable {
         return Optional.of(changeLog.subMap(afterTimestamp, false, upToTimestamp, true));
     }
 
+    /**
+     * Forgets the changes committed at or before {@code timestamp}, as a Convex deployment does
+     * once they pass its retention: a {@code document_deltas} cursor older than that then answers
+     * {@code OutOfRetention}. Tests use it to produce a gap in a change capture.
+     */
+    public void forgetChangesThrough(long timestamp) {
+        writerLock.lock();
+        try {
+            changeLog.headMap(timestamp, true).clear();
+            changeLogStart = Math.max(changeLogStart, Math.min(timestamp, latest.timestamp()));
+        } finally {
+            writerLock.unlock();
+        }
+    }
+
     public DatabaseSnapshot latest() {
         return latest;
     }

@@ -1,0 +1,203 @@
+package dev.convexpipeline.pitr;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.backup.BackupTarget;
+import dev.convexpipeline.convex.ConvexClient;
+import dev.convexpipeline.convex.ConvexClientConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/**
+ * {@code restore --to URL --at <time>}: point-in-time restore into a deployment from the newest base
+ * backup at or before the moment plus the captured changes up to it. Destructive (the target's
+ * tables are replaced), so it asks unless {@code --yes}. The target's admin key comes from
+ * {@code RESTORE_TARGET_ADMIN_KEY} or {@code --target-key-file}, never from the command line.
+ *
+ * <p>Exit codes: 0 restored and verified (or dry run), 1 failed, 2 usage, 3 restored but the
+ * read-back differs.
+ */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = "Restore a deployment to its state at a moment (a base backup plus the captured changes).")
+public final class RestoreCommand implements Callable<Integer> {
+    static final String KEY_VARIABLE = "RESTORE_TARGET_ADMIN_KEY";
+    public static final int EXIT_VERIFY_FAILED = 3;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Option(names = "--config", defaultValue = "config/application.properties",
+            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
+    Path config;
+
+    @Option(names = "--to", required = true, paramLabel = "URL", description = "Deployment to restore into.")
+    String to;
+
+    @Option(names = "--at", required = true, paramLabel = "<time>",
+            description = "ISO-8601 UTC time (2026-12-03T21:15:00Z) or Convex snapshot timestamp (ns).")
+    String at;
+
+    @Option(names = "--tables", split = ",", paramLabel = "a,b",
+            description = "Only these tables (others in the target stay as they are).")
+    List<String> tables;
+
+    @Option(names = "--dry-run", description = "Print the base, the segments and the per-table counts; change nothing.")
+    boolean dryRun;
+
+    @Option(names = "--yes", description = "Do not ask before replacing the target's data.")
+    boolean yes;
+
+    @Option(names = "--json", description = "Print one JSON document for machines.")
+    boolean json;
+
+    @Option(names = "--target-key-file", paramLabel = "FILE",
+            description = "File holding the target's admin key (else " + KEY_VARIABLE + ").")
+    Path targetKeyFile;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Environment lookup; tests replace it. */
+    Function<String, String> environment = System::getenv;
+
+    @Override
+    public Integer call() throws Exception {
+        if (json) {
+            org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        long atTs = RestorePlanner.parseMoment(at);
+        Set<String> only = tables == null ? null : new LinkedHashSet<>(tables.stream().map(String::trim)
+                .filter(t -> !t.isEmpty()).toList());
+        PitrSettings settings = PitrSettings.load(ConfigFile.properties(config));
+        try (BackupTarget storage = settings.backup().createTarget()) {
+            RestoreService service = new RestoreService(storage, settings.layout(), settings.spillDirectory());
+            if (dryRun) {
+                RestoreService.Report report = service.dryRun(atTs, only);
+                print(out, report);
+                return 0;
+            }
+            String key = targetKey();
+            ConvexClientConfig clientConfig = ConvexClientConfig.of(to, key);
+            if (!yes && !confirmed(clientConfig.deploymentUrl().toString(), atTs, only)) {
+                throw new IllegalStateException("not confirmed; nothing was changed");
+            }
+            try (ConvexClient client = new ConvexClient(clientConfig)) {
+                RestoreTarget target = new ConvexRestoreTarget(client, settings.backup().exportTimeout(),
+                        message -> spec.commandLine().getErr().println("  " + message));
+                RestoreService.Report report = service.restore(atTs, only, target);
+                print(out, report);
+                return report.verified() ? 0 : EXIT_VERIFY_FAILED;
+            }
+        }
+    }
+
+    private String targetKey() throws Exception {
+        if (targetKeyFile != null) {
+            if (!Files.isReadable(targetKeyFile)) {
+                throw new IllegalArgumentException("--target-key-file " + targetKeyFile + " cannot be read");
+            }
+            String key = Files.readString(targetKeyFile).trim();
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException("--target-key-file " + targetKeyFile + " is empty");
+            }
+            return key;
+        }
+        String key = environment.apply(KEY_VARIABLE);
+        if (key == null || key.isBlank()) {
+            throw new IllegalArgumentException("the target's admin key is missing: set " + KEY_VARIABLE
+                    + " or pass --target-key-file (never on the command line)");
+        }
+        return key.trim();
+    }
+
+    private boolean confirmed(String url, long atTs, Set<String> only) throws Exception {
+        if (json || System.console() == null) {
+            throw new IllegalStateException("restoring replaces " + (only == null ? "every table" : "tables " + only)
+                    + " in " + url + "; pass --yes to confirm (there is no terminal to ask on)");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf("This replaces %s in %s with the state at %s. Type the URL to go on: ",
+                only == null ? "ALL data" : "tables " + only, url, ChangeCatalog.iso(atTs));
+        err.flush();
+        String answer = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        return url.equals(answer == null ? null : answer.trim());
+    }
+
+    private void print(PrintWriter out, RestoreService.Report report) throws Exception {
+        RestorePlan plan = report.plan();
+        if (json) {
+            out.println(JSON.writeValueAsString(toJson(report)));
+            out.flush();
+            return;
+        }
+        out.printf("%s %s (%d)%n", report.dryRun() ? "restore plan for" : "restored " + report.target() + " to",
+                ChangeCatalog.iso(plan.atTs()), plan.atTs());
+        out.printf("  base backup   %s (%s)%n", plan.base().id(), plan.base().snapshotTime());
+        out.printf("  segments      %d%s%n", plan.segments().size(), plan.segments().isEmpty() ? ""
+                : " (" + ChangeCatalog.iso(plan.segments().get(0).segment().fromTs()) + " .. "
+                + ChangeCatalog.iso(plan.segments().get(plan.segments().size() - 1).segment().toTs()) + ")");
+        for (RestorePlan.PlannedSegment segment : plan.segments()) {
+            out.printf("    %s  %d changes%n", segment.segment().key(), segment.manifest().documents());
+        }
+        out.printf("  changes       %d applied to %d documents%n", report.written().changesApplied(), report.written().changedIds());
+        out.printf("  %-32s  %10s  %s%n", "TABLE", "DOCUMENTS", "DIGEST");
+        report.written().tables().forEach((table, stats) ->
+                out.printf("  %-32s  %10d  %s%n", table, stats.documents(), stats.digest()));
+        out.printf("  %d tables, %d documents%n", report.written().tables().size(), report.written().documents());
+        if (report.dryRun()) {
+            out.println("dry run: nothing was written");
+        } else if (report.verified()) {
+            out.printf("verified: every table's count and digest read back as written (%d ms)%n", report.millis());
+        } else {
+            out.println("VERIFICATION FAILED: the target does not read back as written:");
+            report.differences().forEach(d -> out.println("  " + d));
+        }
+        out.flush();
+    }
+
+    static Map<String, Object> toJson(RestoreService.Report report) {
+        RestorePlan plan = report.plan();
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("dryRun", report.dryRun());
+        result.put("at", ChangeCatalog.iso(plan.atTs()));
+        result.put("atTs", plan.atTs());
+        result.put("target", report.target());
+        result.put("base", Map.of("id", plan.base().id(), "snapshotTime", plan.base().snapshotTime().toString()));
+        result.put("segments", plan.segments().stream().map(s -> Map.of("key", s.segment().key(), "fromTs", s.segment().fromTs(),
+                "toTs", s.segment().toTs(), "documents", s.manifest().documents())).toList());
+        result.put("changesApplied", report.written().changesApplied());
+        result.put("changedDocuments", report.written().changedIds());
+        Map<String, Object> tables = new LinkedHashMap<>();
+        report.written().tables().forEach((table, stats) -> tables.put(table, Map.of("documents", stats.documents(),
+                "digest", stats.digest())));
+        result.put("tables", tables);
+        result.put("documents", report.written().documents());
+        if (!report.dryRun()) {
+            result.put("imported", report.imported());
+            result.put("verified", report.verified());
+            result.put("differences", report.differences());
+        }
+        result.put("millis", report.millis());
+        if (!report.dryRun()) {
+            result.put("importMillis", report.importMillis());
+            result.put("verifyMillis", report.verifyMillis());
+        }
+        return result;
+    }
+}

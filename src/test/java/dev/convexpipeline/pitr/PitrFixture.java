@@ -1,0 +1,137 @@
+package dev.convexpipeline.pitr;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.convexpipeline.backup.BackupLayout;
+import dev.convexpipeline.backup.BackupManifest;
+import dev.convexpipeline.backup.BackupMetrics;
+import dev.convexpipeline.backup.BackupService;
+import dev.convexpipeline.backup.BackupTarget;
+import dev.convexpipeline.backup.ConvexSnapshotSource;
+import dev.convexpipeline.backup.RetentionPolicy;
+import dev.convexpipeline.backup.SnapshotScanner;
+import dev.convexpipeline.backup.TableDigest;
+import dev.convexpipeline.convex.ConvexClient;
+import dev.convexpipeline.convex.ConvexClientConfig;
+import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.convex.RetryPolicy;
+import dev.convexpipeline.convex.SnapshotPage;
+import dev.convexpipeline.emulator.ConvexEmulator;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A source emulator, backup storage in a directory, backups and change capture against them. */
+final class PitrFixture implements AutoCloseable {
+    static final String INSTANCE = ConvexEmulator.DEFAULT_INSTANCE_NAME;
+
+    final ConvexEmulator source = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
+    final ConvexClient client = client(source);
+    final BackupTarget storage;
+    final BackupLayout layout = new BackupLayout(INSTANCE);
+    final Path spill;
+    private final BackupService backups;
+
+    PitrFixture(BackupTarget storage, Path spill) {
+        this.storage = storage;
+        this.spill = spill;
+        this.backups = new BackupService(storage, new ConvexSnapshotSource(client, INSTANCE, false, Duration.ofMinutes(1)),
+                new RetentionPolicy(Duration.ofDays(30), 7), new BackupMetrics(), Clock.systemUTC());
+    }
+
+    static ConvexClient client(ConvexEmulator emulator) {
+        return new ConvexClient(ConvexClientConfig.of(emulator.url(), emulator.adminKey())
+                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(30))
+                .withRetryPolicy(new RetryPolicy(3, Duration.ofMillis(20), Duration.ofMillis(100))));
+    }
+
+    BackupManifest backup() {
+        return backups.run();
+    }
+
+    /** A capturer as a freshly started process would build it. */
+    ChangeCapture capture(BackupTarget through) {
+        return new ChangeCapture(through, layout, client::documentDeltasPage, new CaptureMetrics(Clock.systemUTC()),
+                Clock.systemUTC(), spill);
+    }
+
+    ChangeCapture capture() {
+        return capture(storage);
+    }
+
+    RestoreService restoreService() {
+        return new RestoreService(storage, layout, spill);
+    }
+
+    String insert(String table, String key, int value) {
+        ObjectNode fields = ConvexValues.MAPPER.createObjectNode().put("key", key);
+        fields.set("n", ConvexValues.int64(value));
+        return source.insert(table, fields);
+    }
+
+    void patch(String id, int value) {
+        ObjectNode fields = ConvexValues.MAPPER.createObjectNode().put("patched", true);
+        fields.set("n", ConvexValues.int64(value));
+        source.store().write(tx -> {
+            tx.patch(id, fields);
+            return null;
+        });
+    }
+
+    void delete(String id) {
+        source.store().write(tx -> {
+            tx.delete(id);
+            return null;
+        });
+    }
+
+    /** The deployment's state, read through list_snapshot at one snapshot timestamp. */
+    record Moment(long ts, Map<String, Map<String, String>> tables) {
+        Map<String, SnapshotScanner.TableStats> stats() {
+            Map<String, SnapshotScanner.TableStats> stats = new TreeMap<>();
+            tables.forEach((table, documents) -> {
+                TableDigest digest = new TableDigest();
+                documents.values().forEach(line -> digest.add(sha256(line)));
+                stats.put(table, new SnapshotScanner.TableStats(documents.size(), digest.hex()));
+            });
+            return stats;
+        }
+    }
+
+    static Moment read(ConvexClient client) {
+        Map<String, Map<String, String>> tables = new TreeMap<>();
+        Long snapshot = null;
+        String cursor = null;
+        long ts;
+        do {
+            SnapshotPage page = client.listSnapshotPage(null, snapshot, cursor);
+            snapshot = page.snapshot();
+            cursor = page.cursor();
+            page.documents().forEach(d -> tables.computeIfAbsent(d.table(), t -> new TreeMap<>())
+                    .put(d.id(), ConvexValues.write(ConvexValues.toExportJson(d.document()))));
+            ts = page.snapshot();
+            if (!page.hasMore()) {
+                break;
+            }
+        } while (true);
+        return new Moment(ts, tables);
+    }
+
+    static byte[] sha256(String line) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(line.getBytes(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        source.stop();
+    }
+}
