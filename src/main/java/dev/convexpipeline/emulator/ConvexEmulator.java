@@ -97,6 +97,7 @@ public final class ConvexEmulator implements AutoCloseable {
                 : config.adminKeys();
         ApplicationFunctions.registerAll(registry);
         SystemFunctions.registerAll(registry);
+        dev.convexpipeline.emulator.functions.CliSystemFunctions.registerAll(registry, this::url);
         dev.convexpipeline.emulator.functions.app.StripeFunctions.registerAll(registry);
         dev.convexpipeline.emulator.functions.app.ReconcileFunctions.registerAll(registry);
     }

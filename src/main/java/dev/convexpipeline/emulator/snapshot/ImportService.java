@@ -390,6 +390,9 @@ public final class ImportService {
 
         private void prepare(String table, ObjectNode firstDocument) {
             prepared.put(table, true);
+            TableNames.problemWithImportTarget(table).ifPresent(problem -> {
+                throw new ImportFailure("InvalidTableName", problem);
+            });
             Optional<StoredTable> existing = tx.table(table);
             if (existing.isPresent()) {
                 // Append / requireEmpty write into the existing table (replace modes dropped it already).
@@ -462,7 +465,7 @@ public final class ImportService {
         if (request.tableName() == null) {
             throw ApiException.badRequest("InvalidName", request.format().label() + " import requires table name");
         }
-        TableNames.problemWithUserTableName(request.tableName()).ifPresent(problem -> {
+        TableNames.problemWithIdentifier(request.tableName()).ifPresent(problem -> {
             throw ApiException.badRequest("ImportInvalidName", "invalid table name " + request.tableName() + ": " + problem);
         });
     }
