@@ -227,8 +227,16 @@ public final class DocumentRules {
         return new Violation("InvalidDocumentError", which + " isn't a valid document: " + violation);
     }
 
+    /** As Rust displays the value: strings quoted, whole floats without ".0". */
     private static String display(JsonNode value) {
-        return value.isTextual() ? "\"" + value.textValue() + "\"" : value.toString();
+        if (value.isTextual()) {
+            return "\"" + value.textValue() + "\"";
+        }
+        if (value.isFloatingPointNumber()) {
+            double d = value.doubleValue();
+            return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+        }
+        return value.toString();
     }
 
     /** Rust's {@code char} Debug form, as in the backend's messages: {@code 'é'}. */
