@@ -3,6 +3,7 @@ package dev.convexpipeline.emulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.convexpipeline.convex.ConvexIds;
 import dev.convexpipeline.convex.ConvexValues;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +20,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.zip.ZipFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -36,6 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("npm")
 class OfficialCliFidelityTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Any number free in a fresh emulator: the ids of a real deployment's _storage carry its own. */
+    private static final int STORAGE_TABLE_NUMBER = 27;
 
     private ConvexEmulator emulator;
 
@@ -250,6 +256,68 @@ class OfficialCliFidelityTest {
         assertThat(logs.output()).contains("The Convex emulator has no function log stream");
         assertThat(deploy.output() + inline.output() + logs.output()).doesNotContain("Retrying request");
         assertThat(seconds).as("no retries: three commands well under the 37 s one 404 used to cost").isLessThan(30);
+    }
+
+    @Test
+    void fileStorageRoundTripsThroughImportAndExportCheckedBySha256(@TempDir Path temp) throws Exception {
+        String storageId = ConvexIds.generate(STORAGE_TABLE_NUMBER);
+        byte[] body = "%PDF-1.7 not really a pdf \u0000\u0001".getBytes(StandardCharsets.UTF_8);
+        String sha256 = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(body));
+        Path snapshot = temp.resolve("with-files.zip");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(snapshot))) {
+            zip.putNextEntry(new ZipEntry("_storage/documents.jsonl"));
+            zip.write(("{\"_id\":\"" + storageId + "\",\"_creationTime\":1700000000000.5,\"sha256\":\"" + sha256
+                    + "\",\"size\":" + body.length + ",\"contentType\":\"application/pdf\",\"internalId\":null}\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            zip.putNextEntry(new ZipEntry("_storage/" + storageId + ".pdf"));
+            zip.write(body);
+            zip.putNextEntry(new ZipEntry("notes/documents.jsonl"));
+            zip.write(("{\"file\":\"" + storageId + "\"}\n").getBytes(StandardCharsets.UTF_8));
+        }
+
+        ConvexCli.Result imported = cli("import", "-y", snapshot.toString());
+        assertThat(imported.exitCode()).as(imported.output()).isZero();
+        ConvexCli.Result listed = cli("data", "_storage", "--format", "jsonLines");
+        assertThat(listed.output()).contains(storageId).contains(sha256).contains("application/pdf");
+
+        Path exported = temp.resolve("exported.zip");
+        ConvexCli.Result export = cli("export", "--include-file-storage", "--path", exported.toString());
+        assertThat(export.exitCode()).as(export.output()).isZero();
+        try (ZipFile zip = new ZipFile(exported.toFile())) {
+            assertThat(zip.getInputStream(zip.getEntry("_storage/" + storageId)).readAllBytes()).isEqualTo(body);
+            JsonNode metadata = ConvexValues.MAPPER.readTree(
+                    zip.getInputStream(zip.getEntry("_storage/documents.jsonl")).readAllBytes());
+            assertThat(metadata.get("_id").asText()).isEqualTo(storageId);
+            assertThat(metadata.get("_creationTime").doubleValue()).isEqualTo(1700000000000.5);
+            assertThat(metadata.get("sha256").asText()).isEqualTo(sha256);
+            assertThat(metadata.get("size").asLong()).isEqualTo(body.length);
+            assertThat(metadata.get("contentType").asText()).isEqualTo("application/pdf");
+        }
+
+        try (ConvexEmulator other = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start()) {
+            ConvexCli.Result again = ConvexCli.convex(other.url(), other.adminKey(), "import", "-y", exported.toString());
+            assertThat(again.exitCode()).as(again.output()).isZero();
+            assertThat(other.documents("_storage")).singleElement()
+                    .satisfies(file -> assertThat(file.get("sha256").asText()).isEqualTo(sha256));
+            assertThat(other.documents("notes")).hasSize(1);
+        }
+    }
+
+    @Test
+    void fileStorageWithADamagedOrMissingBodyIsRefused(@TempDir Path temp) throws Exception {
+        String storageId = ConvexIds.generate(STORAGE_TABLE_NUMBER);
+        String row = "{\"_id\":\"" + storageId + "\",\"sha256\":\"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\",\"size\":0}\n";
+        Path damaged = Files.write(temp.resolve("damaged.zip"), zip("_storage/documents.jsonl", row,
+                "_storage/" + storageId, "not empty"));
+        Path missing = Files.write(temp.resolve("missing.zip"), zip("_storage/documents.jsonl", row));
+
+        ConvexCli.Result damagedResult = cli("import", "-y", damaged.toString());
+        assertThat(damagedResult.exitCode()).isEqualTo(1);
+        assertThat(damagedResult.output()).contains("_storage file " + storageId + " is damaged: its sha256 is");
+        ConvexCli.Result missingResult = cli("import", "-y", missing.toString());
+        assertThat(missingResult.exitCode()).isEqualTo(1);
+        assertThat(missingResult.output()).contains("_storage entry " + storageId + " has no file in the snapshot");
+        assertThat(emulator.store().latest().table("_storage")).isEmpty();
     }
 
     private ConvexCli.Result cli(String... args) throws Exception {

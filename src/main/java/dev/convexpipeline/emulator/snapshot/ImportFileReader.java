@@ -58,6 +58,15 @@ final class ImportFileReader {
         void beginTable(String table);
 
         void document(String table, ObjectNode document);
+
+        /** A stored file: its {@code _storage/documents.jsonl} row (at least {@code _id}) and its body. */
+        default void storageFile(ObjectNode metadata, Body body) {
+        }
+    }
+
+    /** Opens a stored file's body from the ZIP when the writer wants it. */
+    interface Body {
+        InputStream open() throws IOException;
     }
 
     private ImportFileReader() {
@@ -220,7 +229,7 @@ final class ImportFileReader {
         try (ZipFile zip = ZipFile.builder().setPath(file).get()) {
             Map<String, ZipArchiveEntry> documents = new LinkedHashMap<>();
             Map<String, ZipArchiveEntry> schemas = new LinkedHashMap<>();
-            int storedFiles = 0;
+            Map<String, ZipArchiveEntry> storedFiles = new LinkedHashMap<>();
             for (ZipArchiveEntry entry : Collections.list(zip.getEntries())) {
                 if (entry.isDirectory()) {
                     continue;
@@ -234,20 +243,15 @@ final class ImportFileReader {
                 } else if (schema.matches()) {
                     rejectComponent(schema.group(1));
                     schemas.put(tableName(schema.group(2)), entry);
-                } else if (STORAGE_FILE_ENTRY.matcher(name).matches()) {
-                    rejectComponent(STORAGE_FILE_ENTRY.matcher(name).replaceFirst("$1"));
-                    storedFiles++;
+                } else {
+                    Matcher stored = STORAGE_FILE_ENTRY.matcher(name);
+                    if (stored.matches()) {
+                        rejectComponent(stored.group(1));
+                        storedFiles.put(stored.group(2), entry);
+                    }
                 }
             }
             ZipArchiveEntry storage = documents.remove("_storage");
-            long storageRows = storage == null ? 0 : countLines(zip, storage);
-            if (storedFiles > 0 || storageRows > 0) {
-                // Importing would drop the files: refuse rather than report a success with data missing.
-                throw new ImportFailure("FileStorageNotSupported", "This snapshot has " + storageRows
-                        + " file(s) in _storage (" + storedFiles + " file bodies), but the Convex emulator has no file"
-                        + " storage, so importing it would lose them. Import it into a Convex deployment, or export"
-                        + " without --include-file-storage.");
-            }
             ZipArchiveEntry tables = documents.remove("_tables");
             if (tables != null) {
                 try (InputStream in = zip.getInputStream(tables)) {
@@ -266,6 +270,9 @@ final class ImportFileReader {
                                 }
                             });
                 }
+            }
+            if (withDocuments) {
+                readStorage(zip, storage, storedFiles, visitor);
             }
             for (Map.Entry<String, ZipArchiveEntry> table : documents.entrySet()) {
                 String name = table.getKey();
@@ -303,9 +310,43 @@ final class ImportFileReader {
         }
     }
 
-    private static long countLines(ZipFile zip, ZipArchiveEntry entry) throws IOException {
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(zip.getInputStream(entry), StandardCharsets.UTF_8))) {
-            return reader.lines().filter(line -> !line.isBlank()).count();
+    /**
+     * Pairs each {@code _storage/documents.jsonl} row with its body. A body without a row is still
+     * imported, as the backend does; a row without a body fails the import instead of silently
+     * leaving a file out.
+     */
+    private static void readStorage(ZipFile zip, ZipArchiveEntry metadata, Map<String, ZipArchiveEntry> bodies,
+                                    Visitor visitor) throws IOException {
+        Map<String, ZipArchiveEntry> unmatched = new LinkedHashMap<>(bodies);
+        if (metadata != null) {
+            try (InputStream in = zip.getInputStream(metadata)) {
+                readJsonLines(new InputStreamReader(in, StandardCharsets.UTF_8), "_storage", UnaryOperator.identity(),
+                        new Visitor() {
+                            @Override
+                            public void beginTable(String table) {
+                            }
+
+                            @Override
+                            public void document(String table, ObjectNode row) {
+                                JsonNode id = row.get("_id");
+                                if (id == null || !id.isTextual()) {
+                                    throw new ImportFailure("InvalidConvexValue", "_storage entry " + row
+                                            + " has no string _id");
+                                }
+                                ZipArchiveEntry body = unmatched.remove(id.textValue());
+                                if (body == null) {
+                                    throw new ImportFailure("MissingStorageFile", "_storage entry " + id.textValue()
+                                            + " has no file in the snapshot (expected _storage/" + id.textValue()
+                                            + "); the import would lose it");
+                                }
+                                visitor.storageFile(row, () -> zip.getInputStream(body));
+                            }
+                        });
+            }
+        }
+        for (Map.Entry<String, ZipArchiveEntry> body : unmatched.entrySet()) {
+            ObjectNode row = JsonNodeFactory.instance.objectNode().put("_id", body.getKey());
+            visitor.storageFile(row, () -> zip.getInputStream(body.getValue()));
         }
     }
 
