@@ -1,6 +1,7 @@
 package dev.convexpipeline.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.convexpipeline.convex.ConvexIds;
 import dev.convexpipeline.convex.ConvexValues;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,10 +57,13 @@ class EmulatorDataDirSurvivalTest {
         Path dataDir = temp.resolve("data");
         Path dollar = Files.writeString(temp.resolve("dollar.jsonl"), "{\"$x\":1}\n");
         Path underscore = Files.writeString(temp.resolve("under.jsonl"), "{\"_secret\":1}\n");
-        Path storageZip = Files.write(temp.resolve("storage.zip"), OfficialCliFidelityTest.zip(
-                "_storage/documents.jsonl", "{\"_id\":\"kg2fmbaqwsd8fyzmk1vhk5ny0h6x8cx7\",\"_creationTime\":1.0,"
+        String storageId = ConvexIds.generate(27);
+        Path bodylessStorageZip = Files.write(temp.resolve("bodyless.zip"), OfficialCliFidelityTest.zip(
+                "_storage/documents.jsonl", "{\"_id\":\"" + storageId + "\",\"_creationTime\":1.0,"
                         + "\"sha256\":\"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\",\"size\":0,\"contentType\":null}\n",
                 "t/documents.jsonl", "{\"a\":1}\n"));
+        Path storageZip = Files.write(temp.resolve("storage.zip"), OfficialCliFidelityTest.zip(
+                "_storage/" + storageId, "kept across a SIGKILL"));
 
         start(dataDir);
         List<String> accepted = new ArrayList<>();
@@ -93,10 +97,10 @@ class EmulatorDataDirSurvivalTest {
             assertThat(body.get("status").asText()).isEqualTo("error");
             assertThat(body.get("errorMessage").asText()).contains("Value is too large (1.05 MiB > maximum size 1 MiB)");
         });
-        refusals.put("import of a ZIP with file storage", () -> {
-            ConvexCli.Result result = cli("import", "-y", storageZip.toString());
+        refusals.put("import of a _storage row without its file", () -> {
+            ConvexCli.Result result = cli("import", "-y", bodylessStorageZip.toString());
             assertThat(result.exitCode()).isEqualTo(1);
-            assertThat(result.output()).contains("but the Convex emulator has no file storage");
+            assertThat(result.output()).contains("has no file in the snapshot");
         });
 
         int round = 1;
@@ -108,6 +112,16 @@ class EmulatorDataDirSurvivalTest {
             assertThat(userSubjects()).as("after %s and a SIGKILL", refusal.getKey()).containsExactlyInAnyOrderElementsOf(accepted);
             assertThat(cli("env", "get", "KEEP").output()).contains("yes");
             assertThat(cli("data").output()).contains("users").doesNotContain("\nd\n").doesNotContain("\nu\n");
+        }
+
+        assertThat(cli("import", "-y", "--append", storageZip.toString()).exitCode()).isZero();
+        emulator.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        start(dataDir);
+        Path exported = temp.resolve("exported.zip");
+        assertThat(cli("export", "--include-file-storage", "--path", exported.toString()).exitCode()).isZero();
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(exported.toFile())) {
+            assertThat(new String(zip.getInputStream(zip.getEntry("_storage/" + storageId)).readAllBytes(),
+                    StandardCharsets.UTF_8)).isEqualTo("kept across a SIGKILL");
         }
     }
 
