@@ -1,14 +1,9 @@
 package dev.convexpipeline.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexIds;
 import dev.convexpipeline.convex.ConvexValues;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,28 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code function-spec}, {@code run} and the unsupported verbs answer as documented in
  * docs/emulator.md.
  */
-@Tag("npm")
-class OfficialCliFidelityTest {
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+class OfficialCliFidelityTest extends OfficialCliTest {
     /** Any number free in a fresh emulator: the ids of a real deployment's _storage carry its own. */
     private static final int STORAGE_TABLE_NUMBER = 27;
-
-    private ConvexEmulator emulator;
-
-    @BeforeAll
-    static void installCli() throws Exception {
-        ConvexCli.install();
-    }
-
-    @BeforeEach
-    void start() {
-        emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-    }
-
-    @AfterEach
-    void stop() {
-        emulator.stop();
-    }
 
     /** An import file, the CLI arguments before it, and the line the backend answers with. */
     record RefusedImport(String name, String fileName, byte[] content, List<String> args, String expected) {
@@ -318,10 +294,6 @@ class OfficialCliFidelityTest {
         assertThat(missingResult.exitCode()).isEqualTo(1);
         assertThat(missingResult.output()).contains("_storage entry " + storageId + " has no file in the snapshot");
         assertThat(emulator.store().latest().table("_storage")).isEmpty();
-    }
-
-    private ConvexCli.Result cli(String... args) throws Exception {
-        return ConvexCli.convex(emulator.url(), emulator.adminKey(), args);
     }
 
     private static RefusedImport jsonl(String name, String content, String expected) {

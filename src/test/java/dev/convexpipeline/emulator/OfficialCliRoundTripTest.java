@@ -1,12 +1,7 @@
 package dev.convexpipeline.emulator;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexValues;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,27 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Tagged {@code npm} so a build without Node can exclude it explicitly
  * ({@code -Dsurefire.excludedGroups=npm}); when it runs without node/npm it fails, never skips.
  */
-@Tag("npm")
-class OfficialCliRoundTripTest {
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-
-    private ConvexEmulator emulator;
-
-    @BeforeAll
-    static void installCli() throws Exception {
-        ConvexCli.install();
-    }
-
-    @BeforeEach
-    void start() {
-        emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-    }
-
-    @AfterEach
-    void stop() {
-        emulator.stop();
-    }
-
+class OfficialCliRoundTripTest extends OfficialCliTest {
     @Test
     void exportThenReplaceImportRoundTripsIdsCreationTimesAndNumberTypes(@TempDir Path temp) throws Exception {
         ObjectNode event = NODES.objectNode().put("eventId", "evt_1").put("type", "customer.subscription.updated")
@@ -86,9 +61,5 @@ class OfficialCliRoundTripTest {
                 .flatMap(table -> table.documents().values().stream())
                 .collect(Collectors.toMap(doc -> doc.get("_id").asText(),
                         doc -> ConvexValues.write(ConvexValues.toExportJson(doc)), (a, b) -> a, java.util.TreeMap::new));
-    }
-
-    private ConvexCli.Result cli(String... args) throws Exception {
-        return ConvexCli.convex(emulator.url(), emulator.adminKey(), args);
     }
 }

@@ -100,7 +100,16 @@ final class Journal implements AutoCloseable {
                     }
                     lastTimestamp = Math.max(lastTimestamp, commit.path("ts").asLong());
                     for (JsonNode op : commit.path("ops")) {
-                        apply(op, commit.path("ts").asLong(), tables);
+                        try {
+                            apply(op, commit.path("ts").asLong(), tables);
+                        } catch (RuntimeException e) {
+                            // Only an emulator from before documents were checked could have written this.
+                            throw new IllegalStateException("Journal " + file + " line " + lineNumber + " holds a "
+                                    + op.path("op").asText() + " on table '" + op.path("table").asText()
+                                    + "' that cannot be replayed (" + e.getMessage() + "); it was written by an older"
+                                    + " emulator. Export what you need from a copy of the directory with that line"
+                                    + " removed, or start with a fresh --data-dir.", e);
+                        }
                     }
                 }
             }
