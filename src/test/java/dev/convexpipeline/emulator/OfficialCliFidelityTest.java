@@ -169,6 +169,11 @@ class OfficialCliFidelityTest extends OfficialCliTest {
         assertThat(newest.exitCode()).as(newest.output()).isZero();
         assertThat(newest.output()).contains("\"c|3\"").doesNotContain("\"a|1\"")
                 .contains("Showing the 1 most recently created document");
+
+        ConvexCli.Result component = cli("data", "--component", "payments");
+        assertThat(component.exitCode()).isEqualTo(1);
+        assertThat(component.output()).contains("Component 'payments' not found: the Convex emulator has no components.")
+                .as("never the app's own tables shown as the component's").doesNotContain("notes\nusers");
     }
 
     @Test
