@@ -387,7 +387,7 @@ final class ImportFileReader {
         byte[] head = new byte[3];
         int read = pushback.readNBytes(head, 0, 3);
         if (read == 3 && (head[0] & 0xff) == 0xEF && (head[1] & 0xff) == 0xBB && (head[2] & 0xff) == 0xBF) {
-            throw new ImportFailure("UTF-8 BOM is not supported. Please remove the BOM from the file and try again.");
+            throw new ImportFailure("Utf8BomNotSupported", "UTF-8 BOM is not supported. Please save your file without BOM.");
         }
         if (read > 0) {
             pushback.unread(head, 0, read);
