@@ -179,6 +179,16 @@ class EmulatorImportTest {
         assertThat(emulator.documents("users")).hasSize(1);
     }
 
+    /** The CLI strips a BOM before uploading; another client that sends one gets the backend's answer. */
+    @Test
+    void aByteOrderMarkFailsTheImport() {
+        byte[] withBom = "\uFEFF{\"a\":1}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String importId = upload("{\"format\":\"jsonLines\",\"tableName\":\"notes\"}", withBom);
+        JsonNode failed = waitForState(importId, "failed");
+        assertThat(failed.get("error_message").asText()).isEqualTo("Hit an error while importing:\n"
+                + "UTF-8 BOM is not supported. Please save your file without BOM.");
+    }
+
     @Test
     void finishUploadRejectsBadTableArguments() {
         String token = client.adminJson("/api/import/start_upload", null).json().get("uploadToken").asText();

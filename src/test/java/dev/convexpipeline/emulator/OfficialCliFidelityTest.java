@@ -77,6 +77,8 @@ class OfficialCliFidelityTest extends OfficialCliTest {
                 "Row 1 wasn't a valid Convex value: Field name $integer starts with '$', which is reserved."));
         cases.add(jsonl("blank line", "{\"a\":1}\n\n{\"a\":2}\n",
                 "Row 2 wasn't valid JSON: EOF while parsing a value at line 2 column 0"));
+        cases.add(file("CSV row missing a field", "t.csv", "a,b\n1,2\n3\n", List.of("--table", "t"),
+                "CSV row 2 doesn't have all of the fields in the header"));
         cases.add(file("$bytes in a JSON array", "t.json", "[{\"b\":{\"$bytes\":\"AAE=\"}}]", List.of("--table", "t"),
                 "Row 1 wasn't a valid Convex value: Field name $bytes starts with '$', which is reserved."));
         cases.add(file("CSV header $b", "t.csv", "a,$b\n1,2\n", List.of("--table", "t"),
