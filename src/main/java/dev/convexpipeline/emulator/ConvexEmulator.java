@@ -10,6 +10,7 @@ import dev.convexpipeline.emulator.functions.FunctionRegistry;
 import dev.convexpipeline.emulator.functions.FunctionRunner;
 import dev.convexpipeline.emulator.functions.Identity;
 import dev.convexpipeline.emulator.functions.SystemFunctions;
+import dev.convexpipeline.emulator.storage.FileStorage;
 import dev.convexpipeline.emulator.http.AdminKeys;
 import dev.convexpipeline.emulator.http.EmulatorRoutes;
 import dev.convexpipeline.emulator.snapshot.ExportService;
@@ -109,6 +110,7 @@ public final class ConvexEmulator implements AutoCloseable {
                         .orElseGet(() -> AdminKeys.generate(config.instanceName())))
                 : config.adminKeys();
         SystemFunctions.registerAll(registry);
+        dev.convexpipeline.emulator.functions.CliSystemFunctions.registerAll(registry, this::url);
         if (applicationFunctions) {
             ApplicationFunctions.registerAll(registry);
             dev.convexpipeline.emulator.functions.app.StripeFunctions.registerAll(registry);
@@ -147,12 +149,13 @@ public final class ConvexEmulator implements AutoCloseable {
         if (config.demoData() && store.latest().table("users").isEmpty()) {
             DemoData.load(this);
         }
+        FileStorage fileStorage = new FileStorage(scratchDirectory.resolve("storage"));
         exportWorker = Executors.newSingleThreadExecutor(daemon("convex-emulator-export"));
         importWorker = Executors.newSingleThreadExecutor(daemon("convex-emulator-import"));
         vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(32));
         routes = new EmulatorRoutes(vertx, store, runner, new AdminKeys(config.instanceName(), adminKeys),
-                new ExportService(store, scratchDirectory.resolve("exports"), exportWorker),
-                new ImportService(store, scratchDirectory.resolve("uploads"), importWorker));
+                new ExportService(store, scratchDirectory.resolve("exports"), exportWorker, fileStorage),
+                new ImportService(store, scratchDirectory.resolve("uploads"), importWorker, fileStorage));
         try {
             server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
                             .setCompressionSupported(false))

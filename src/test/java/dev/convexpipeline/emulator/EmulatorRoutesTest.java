@@ -107,6 +107,8 @@ class EmulatorRoutesTest {
         assertThat(ok.status()).isEqualTo(200);
         assertThat(ok.json().get("success").asBoolean()).isTrue();
         assertThat(ok.json().get("isReadOnly").asBoolean()).isFalse();
+        assertThat(ok.json().get("allowedOps").isArray()).as("an empty list means every operation").isTrue();
+        assertThat(ok.json().get("allowedOps")).isEmpty();
         assertThat(client.get("/api/check_admin_key").status()).isEqualTo(403);
         assertThat(client.get("/api/check_admin_key", "Authorization", "Convex nope").status()).isEqualTo(401);
         assertThat(client.get("/api/check_admin_key?adminKey=" + java.net.URLEncoder.encode(client.adminKey(),

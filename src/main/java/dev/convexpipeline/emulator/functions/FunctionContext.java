@@ -67,6 +67,11 @@ public final class FunctionContext {
             }
 
             @Override
+            public java.util.Set<String> tableNames() {
+                return reader.tableNames();
+            }
+
+            @Override
             public List<ObjectNode> query(String table) {
                 return reader.query(table);
             }

@@ -34,6 +34,10 @@ public final class FunctionRegistry {
         return this;
     }
 
+    public java.util.Collection<RegisteredFunction> all() {
+        return java.util.List.copyOf(functions.values());
+    }
+
     public Optional<RegisteredFunction> find(FunctionPath path) {
         return Optional.ofNullable(functions.get(path));
     }

@@ -144,6 +144,13 @@ public final class FunctionRunner {
             }
 
             @Override
+            public java.util.Set<String> tableNames() {
+                java.util.Set<String> names = new java.util.TreeSet<>();
+                snapshot.tables().forEach(table -> names.add(table.name()));
+                return names;
+            }
+
+            @Override
             public List<ObjectNode> query(String table) {
                 return snapshot.documents(table);
             }

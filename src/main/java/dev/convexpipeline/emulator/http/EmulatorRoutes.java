@@ -143,6 +143,8 @@ public final class EmulatorRoutes {
             documentDeltas.handle(ctx, true);
         });
 
+        new CliRoutes(store, adminKeys).register(router, json, this::blocking);
+
         // axum answers unmatched routes and wrong methods with an empty body, not an HTML page.
         router.errorHandler(404, ctx -> ctx.response().setStatusCode(404).end());
         router.errorHandler(405, ctx -> ctx.response().setStatusCode(405).end());
@@ -272,12 +274,8 @@ public final class EmulatorRoutes {
     private void checkAdminKey(RoutingContext ctx) {
         requireAdmin(ctx);
         ObjectNode response = NODES.objectNode().put("success", true);
-        ArrayNode ops = response.putArray("allowedOps");
-        for (String op : List.of("CreateBackups", "DeleteBackups", "DownloadBackups", "ImportBackups", "ViewBackups",
-                "ViewData", "WriteData", "RunInternalQueries", "RunInternalMutations", "RunInternalActions",
-                "ViewLogs", "ViewMetrics", "WriteEnvironmentVariables", "ViewEnvironmentVariables")) {
-            ops.add(op);
-        }
+        // An admin key may do everything, which the backend says with an empty list.
+        response.putArray("allowedOps");
         response.put("isReadOnly", false);
         json(ctx, 200, response);
     }
@@ -376,6 +374,11 @@ public final class EmulatorRoutes {
                 JsonBodies.optionalString((ObjectNode) importArgs, "format"),
                 JsonBodies.optionalString((ObjectNode) importArgs, "mode"),
                 JsonBodies.optionalString((ObjectNode) importArgs, "tableName"), true, ConvexValues.write(body));
+        String componentPath = JsonBodies.optionalString((ObjectNode) importArgs, "componentPath");
+        if (componentPath != null && !componentPath.isEmpty()) {
+            throw ApiException.badRequest("ComponentsNotSupported", "Cannot import into component '" + componentPath
+                    + "': the Convex emulator has no components. Import without --component, into the app's own tables.");
+        }
         List<String> tokens = new ArrayList<>();
         partTokens.forEach(token -> tokens.add(token.asText()));
         String importId = imports.finishUpload(request, uploadToken, tokens);

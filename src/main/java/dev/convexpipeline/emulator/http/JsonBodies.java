@@ -27,6 +27,7 @@ final class JsonBodies {
                     + at(e.getLocation() == null ? 1 : e.getLocation().getLineNr(),
                     e.getLocation() == null ? 1 : e.getLocation().getColumnNr()));
         }
+        rejectLoneSurrogates(text);
         if (parsed == null || parsed.isMissingNode()) {
             throw ApiException.badJsonBody("Failed to parse the request body as JSON: EOF while parsing a value at line 1 column 0");
         }
@@ -34,6 +35,45 @@ final class JsonBodies {
             throw deserializeError("invalid type: " + describe(parsed) + ", expected a map", text);
         }
         return (ObjectNode) parsed;
+    }
+
+    private static final java.util.regex.Pattern SURROGATE_ESCAPE =
+            java.util.regex.Pattern.compile("\\\\[uU]([dD][89abAB][0-9a-fA-F]{2})(\\\\[uU][dD][c-fC-F][0-9a-fA-F]{2})?|\\\\[uU][dD][c-fC-F][0-9a-fA-F]{2}");
+
+    /**
+     * serde_json refuses a {@code \\u} escape of half a surrogate pair (Rust strings are UTF-8),
+     * so the backend answers 400 before anything runs; Jackson would accept it and hand on a
+     * string that cannot be stored.
+     */
+    private static void rejectLoneSurrogates(String text) {
+        if (text.indexOf('\\') < 0) {
+            return;
+        }
+        java.util.regex.Matcher escape = SURROGATE_ESCAPE.matcher(text);
+        while (escape.find()) {
+            if (escape.group(1) != null && escape.group(2) != null) {
+                continue; // a proper pair
+            }
+            // Count backslashes before the match: an escaped backslash makes this plain text.
+            int backslashes = 0;
+            for (int i = escape.start() - 1; i >= 0 && text.charAt(i) == '\\'; i--) {
+                backslashes++;
+            }
+            if (backslashes % 2 == 1) {
+                continue;
+            }
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < escape.end(); i++) {
+                if (text.charAt(i) == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            String problem = escape.group(1) != null ? "unexpected end of hex escape" : "lone leading surrogate in hex escape";
+            throw ApiException.badJsonBody("Failed to parse the request body as JSON: " + problem
+                    + at(line, escape.end() - lineStart));
+        }
     }
 
     static void requireJsonContentType(String contentType) {

@@ -63,7 +63,7 @@ public final class SyncSocketHandler {
         sessions.forEach(session -> session.socket.close());
     }
 
-    private record Subscription(FunctionPath path, String udfPath, JsonNode args) {
+    private record Subscription(FunctionPath path, String udfPath, JsonNode args, String componentPath) {
     }
 
     private final class Session {
@@ -171,7 +171,8 @@ public final class SyncSocketHandler {
                     } catch (FunctionPath.InvalidFunctionPathException e) {
                         path = null;
                     }
-                    queries.put(queryId, new Subscription(path, udfPath, modification.path("args")));
+                    queries.put(queryId, new Subscription(path, udfPath, modification.path("args"),
+                            modification.path("componentPath").asText("")));
                 } else if (modification.path("type").asText().equals("Remove")) {
                     queries.remove(queryId);
                     lastResults.remove(queryId);
@@ -220,6 +221,11 @@ public final class SyncSocketHandler {
             FunctionOutcome outcome;
             if (subscription.path() == null) {
                 outcome = new FunctionOutcome.Failure("Invalid function path " + subscription.udfPath(), null, java.util.List.of());
+            } else if (!subscription.componentPath().isEmpty()) {
+                // Answering from the app's own tables would show the wrong data as the component's.
+                outcome = new FunctionOutcome.Failure("Component '" + subscription.componentPath() + "' not found: the"
+                        + " Convex emulator has no components. Run the command without --component.", null,
+                        java.util.List.of());
             } else {
                 outcome = runner.call(new FunctionRunner.Call(subscription.path(), FunctionKind.QUERY,
                         FunctionRunner.Route.PUBLIC_API, identity, subscription.args(), snapshot));

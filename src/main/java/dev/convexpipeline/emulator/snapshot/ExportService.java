@@ -6,6 +6,7 @@ import dev.convexpipeline.convex.ConvexIds;
 import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.emulator.functions.SystemFunctions;
 import dev.convexpipeline.emulator.http.ApiException;
+import dev.convexpipeline.emulator.storage.FileStorage;
 import dev.convexpipeline.emulator.store.DatabaseSnapshot;
 import dev.convexpipeline.emulator.store.DocumentStore;
 import dev.convexpipeline.emulator.store.Transaction;
@@ -34,11 +35,13 @@ public final class ExportService {
     private final DocumentStore store;
     private final Path exportDirectory;
     private final ExecutorService worker;
+    private final FileStorage fileStorage;
 
-    public ExportService(DocumentStore store, Path exportDirectory, ExecutorService worker) {
+    public ExportService(DocumentStore store, Path exportDirectory, ExecutorService worker, FileStorage fileStorage) {
         this.store = store;
         this.exportDirectory = exportDirectory;
         this.worker = worker;
+        this.fileStorage = fileStorage;
     }
 
     /** A finished export ready to download. */
@@ -155,7 +158,7 @@ public final class ExportService {
             Files.createDirectories(exportDirectory);
             String objectKey = "snapshot_" + startTs + ".zip";
             Path partial = exportDirectory.resolve(objectKey + ".partial");
-            SnapshotZipWriter.write(snapshot, includeStorage, partial);
+            SnapshotZipWriter.write(snapshot, includeStorage ? fileStorage : null, partial);
             Path file = exportDirectory.resolve(objectKey);
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING);
             long size = Files.size(file);

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.emulator.store.DocumentRules;
+import dev.convexpipeline.emulator.store.TableNames;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 
@@ -38,6 +40,10 @@ import java.util.regex.Pattern;
 final class ImportFileReader {
     private static final Pattern DOCUMENTS_ENTRY = Pattern.compile("(.*/)?([^/]+)/documents\\.jsonl");
     private static final Pattern SCHEMA_ENTRY = Pattern.compile("(.*/)?([^/]+)/generated_schema\\.jsonl");
+    /** A stored file's body: {@code _storage/<id>} with an optional extension and prefix. */
+    private static final Pattern STORAGE_FILE_ENTRY = Pattern.compile("(.*/)?_storage/([^/.]+)(?:\\.[^/]+)?");
+    /** Like the backend, a JSON array import is read whole, so it may be at most this large. */
+    static final long MAX_JSON_ARRAY_BYTES = 16L * 1024 * 1024;
     /** What Rust's {@code str::parse::<f64>} accepts. */
     private static final Pattern RUST_FLOAT = Pattern.compile(
             "[+-]?(?:inf|infinity|nan|\\d+\\.?\\d*(?:[eE][+-]?\\d+)?|\\.\\d+(?:[eE][+-]?\\d+)?)",
@@ -52,6 +58,15 @@ final class ImportFileReader {
         void beginTable(String table);
 
         void document(String table, ObjectNode document);
+
+        /** A stored file: its {@code _storage/documents.jsonl} row (at least {@code _id}) and its body. */
+        default void storageFile(ObjectNode metadata, Body body) {
+        }
+    }
+
+    /** Opens a stored file's body from the ZIP when the writer wants it. */
+    interface Body {
+        InputStream open() throws IOException;
     }
 
     private ImportFileReader() {
@@ -67,6 +82,12 @@ final class ImportFileReader {
             }
             case JSON_ARRAY -> {
                 visitor.beginTable(tableName);
+                long size = Files.size(file);
+                if (size > MAX_JSON_ARRAY_BYTES) {
+                    // The backend reads one byte past the limit and reports that count.
+                    throw new ImportFailure("JsonArrayTooLarge", "Import is too large for JSON ("
+                            + (MAX_JSON_ARRAY_BYTES + 1) + " bytes > maximum 16 MiB). Consider converting data to JSONLines");
+                }
                 try (InputStream in = rejectBom(Files.newInputStream(file))) {
                     readJsonArray(in, tableName, visitor);
                 }
@@ -117,13 +138,15 @@ final class ImportFileReader {
         while ((line = lines.readLine()) != null) {
             row++;
             if (line.isBlank()) {
-                continue;
+                // serde_json sees only the line break: the backend fails the import here.
+                throw new ImportFailure("JsonInvalidRow", "Row " + row
+                        + " wasn't valid JSON: EOF while parsing a value at line 2 column 0");
             }
             JsonNode parsed;
             try {
                 parsed = ConvexValues.MAPPER.readTree(line);
             } catch (JsonProcessingException e) {
-                throw new ImportFailure("Row " + row + " wasn't valid JSON: " + e.getOriginalMessage());
+                throw new ImportFailure("JsonInvalidRow", "Row " + row + " wasn't valid JSON: " + e.getOriginalMessage());
             }
             visitor.document(table, asDocument(decode, parsed, row));
         }
@@ -132,7 +155,7 @@ final class ImportFileReader {
     private static void readJsonArray(InputStream in, String table, Visitor visitor) throws IOException {
         try (JsonParser parser = ConvexValues.MAPPER.getFactory().createParser(in)) {
             if (parser.nextToken() != JsonToken.START_ARRAY) {
-                throw new ImportFailure("Import input should be a JSON array of objects");
+                throw new ImportFailure("NotJsonArray", "Not a JSON array");
             }
             int row = 0;
             while (parser.nextToken() != JsonToken.END_ARRAY) {
@@ -144,7 +167,7 @@ final class ImportFileReader {
                 visitor.document(table, asDocument(ConvexValues::fromInferred, element, row));
             }
         } catch (JsonProcessingException e) {
-            throw new ImportFailure("Import input wasn't valid JSON: " + e.getOriginalMessage());
+            throw new ImportFailure("NotJson", "Not valid JSON: " + e.getOriginalMessage());
         }
     }
 
@@ -160,7 +183,13 @@ final class ImportFileReader {
                 if (header == null) {
                     header = new ArrayList<>();
                     for (String name : cells) {
-                        header.add(name.trim());
+                        String trimmed = name.replaceAll("^ +| +$", "");
+                        String problem = DocumentRules.fieldNameProblem(trimmed);
+                        if (problem != null) {
+                            throw new ImportFailure("CsvInvalidHeader", "CSV header \"" + trimmed
+                                    + "\" isn't a valid field name: " + problem);
+                        }
+                        header.add(trimmed);
                     }
                     continue;
                 }
@@ -168,8 +197,8 @@ final class ImportFileReader {
                     continue;
                 }
                 if (cells.size() != header.size()) {
-                    throw new ImportFailure("CSV row " + row + " has " + cells.size()
-                            + " fields but the header has " + header.size());
+                    throw new ImportFailure("CsvRowMissingFields", "CSV row " + (row - 1)
+                            + " doesn't have all of the fields in the header");
                 }
                 ObjectNode document = JsonNodeFactory.instance.objectNode();
                 for (int i = 0; i < cells.size(); i++) {
@@ -179,20 +208,17 @@ final class ImportFileReader {
             }
         }
         if (header == null) {
-            throw new ImportFailure("CSV file is missing a header row");
+            throw new ImportFailure("CsvMissingHeaders", "CSV file doesn't have headers");
         }
     }
 
     private static JsonNode csvCell(String cell) {
         if (RUST_FLOAT.matcher(cell).matches()) {
             String lower = cell.toLowerCase(java.util.Locale.ROOT);
-            String sign = lower.startsWith("-") ? "-" : "";
             String unsigned = lower.replaceFirst("^[+-]", "");
-            if (unsigned.equals("inf") || unsigned.equals("infinity")) {
-                return ConvexValues.float64(sign.isEmpty() ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY);
-            }
-            if (unsigned.equals("nan")) {
-                return ConvexValues.float64(Double.NaN);
+            if (unsigned.equals("inf") || unsigned.equals("infinity") || unsigned.equals("nan")) {
+                // The backend turns the parsed float into a JSON value, and JSON has no NaN or infinity.
+                return JsonNodeFactory.instance.nullNode();
             }
             return ConvexValues.float64(Double.parseDouble(cell));
         }
@@ -203,18 +229,29 @@ final class ImportFileReader {
         try (ZipFile zip = ZipFile.builder().setPath(file).get()) {
             Map<String, ZipArchiveEntry> documents = new LinkedHashMap<>();
             Map<String, ZipArchiveEntry> schemas = new LinkedHashMap<>();
+            Map<String, ZipArchiveEntry> storedFiles = new LinkedHashMap<>();
             for (ZipArchiveEntry entry : Collections.list(zip.getEntries())) {
-                if (entry.isDirectory() || entry.getName().startsWith("_components/")) {
+                if (entry.isDirectory()) {
                     continue;
                 }
-                Matcher docs = DOCUMENTS_ENTRY.matcher(entry.getName());
-                Matcher schema = SCHEMA_ENTRY.matcher(entry.getName());
+                String name = entry.getName();
+                Matcher docs = DOCUMENTS_ENTRY.matcher(name);
+                Matcher schema = SCHEMA_ENTRY.matcher(name);
                 if (docs.matches()) {
-                    documents.put(docs.group(2), entry);
+                    rejectComponent(docs.group(1));
+                    documents.put(tableName(docs.group(2)), entry);
                 } else if (schema.matches()) {
-                    schemas.put(schema.group(2), entry);
+                    rejectComponent(schema.group(1));
+                    schemas.put(tableName(schema.group(2)), entry);
+                } else {
+                    Matcher stored = STORAGE_FILE_ENTRY.matcher(name);
+                    if (stored.matches()) {
+                        rejectComponent(stored.group(1));
+                        storedFiles.put(stored.group(2), entry);
+                    }
                 }
             }
+            ZipArchiveEntry storage = documents.remove("_storage");
             ZipArchiveEntry tables = documents.remove("_tables");
             if (tables != null) {
                 try (InputStream in = zip.getInputStream(tables)) {
@@ -234,10 +271,13 @@ final class ImportFileReader {
                             });
                 }
             }
+            if (withDocuments) {
+                readStorage(zip, storage, storedFiles, visitor);
+            }
             for (Map.Entry<String, ZipArchiveEntry> table : documents.entrySet()) {
                 String name = table.getKey();
                 if (name.startsWith("_")) {
-                    // System tables other than _tables are not imported; the emulator has no file storage.
+                    // Like the backend: system tables other than _tables and _storage are not imported.
                     continue;
                 }
                 UnaryOperator<JsonNode> decode = isUniform(zip, schemas.get(name))
@@ -253,6 +293,63 @@ final class ImportFileReader {
         }
     }
 
+    /** A ZIP directory must be a valid table name, checked as the backend parses entry names. */
+    private static String tableName(String directory) {
+        TableNames.problemWithIdentifier(directory).ifPresent(problem -> {
+            throw new ImportFailure("InvalidTableName", "table name '" + directory + "' invalid: " + problem);
+        });
+        return directory;
+    }
+
+    /** Components' tables live under {@code _components/<name>/}; the emulator has no components. */
+    private static void rejectComponent(String prefix) {
+        if (prefix != null && (prefix.startsWith("_components/") || prefix.contains("/_components/"))) {
+            throw new ImportFailure("ComponentsNotSupported", "This snapshot has component data (" + prefix
+                    + "), but the Convex emulator has no components, so importing it would lose that data."
+                    + " Import it into a Convex deployment, or import only the app's own tables.");
+        }
+    }
+
+    /**
+     * Pairs each {@code _storage/documents.jsonl} row with its body. A body without a row is still
+     * imported, as the backend does; a row without a body fails the import instead of silently
+     * leaving a file out.
+     */
+    private static void readStorage(ZipFile zip, ZipArchiveEntry metadata, Map<String, ZipArchiveEntry> bodies,
+                                    Visitor visitor) throws IOException {
+        Map<String, ZipArchiveEntry> unmatched = new LinkedHashMap<>(bodies);
+        if (metadata != null) {
+            try (InputStream in = zip.getInputStream(metadata)) {
+                readJsonLines(new InputStreamReader(in, StandardCharsets.UTF_8), "_storage", UnaryOperator.identity(),
+                        new Visitor() {
+                            @Override
+                            public void beginTable(String table) {
+                            }
+
+                            @Override
+                            public void document(String table, ObjectNode row) {
+                                JsonNode id = row.get("_id");
+                                if (id == null || !id.isTextual()) {
+                                    throw new ImportFailure("InvalidConvexValue", "_storage entry " + row
+                                            + " has no string _id");
+                                }
+                                ZipArchiveEntry body = unmatched.remove(id.textValue());
+                                if (body == null) {
+                                    throw new ImportFailure("MissingStorageFile", "_storage entry " + id.textValue()
+                                            + " has no file in the snapshot (expected _storage/" + id.textValue()
+                                            + "); the import would lose it");
+                                }
+                                visitor.storageFile(row, () -> zip.getInputStream(body));
+                            }
+                        });
+            }
+        }
+        for (Map.Entry<String, ZipArchiveEntry> body : unmatched.entrySet()) {
+            ObjectNode row = JsonNodeFactory.instance.objectNode().put("_id", body.getKey());
+            visitor.storageFile(row, () -> zip.getInputStream(body.getValue()));
+        }
+    }
+
     private static boolean isUniform(ZipFile zip, ZipArchiveEntry schema) throws IOException {
         if (schema == null) {
             return false;
@@ -265,13 +362,14 @@ final class ImportFileReader {
 
     private static ObjectNode asDocument(UnaryOperator<JsonNode> decode, JsonNode parsed, int row) {
         if (!parsed.isObject()) {
-            throw new ImportFailure("Row " + row + " wasn't an object");
+            throw new ImportFailure("NotAnObject", "Row " + row + " wasn't an object");
         }
         JsonNode decoded;
         try {
             decoded = decode.apply(parsed);
-        } catch (ConvexValues.InvalidValueException e) {
-            throw new ImportFailure("Row " + row + " wasn't a valid Convex value: " + e.getMessage());
+            DocumentRules.checkValue(decoded);
+        } catch (ConvexValues.InvalidValueException | DocumentRules.Violation e) {
+            throw new ImportFailure("InvalidConvexValue", "Row " + row + " wasn't a valid Convex value: " + e.getMessage());
         }
         return sortedCopy((ObjectNode) decoded);
     }
@@ -289,7 +387,7 @@ final class ImportFileReader {
         byte[] head = new byte[3];
         int read = pushback.readNBytes(head, 0, 3);
         if (read == 3 && (head[0] & 0xff) == 0xEF && (head[1] & 0xff) == 0xBB && (head[2] & 0xff) == 0xBF) {
-            throw new ImportFailure("UTF-8 BOM is not supported. Please remove the BOM from the file and try again.");
+            throw new ImportFailure("Utf8BomNotSupported", "UTF-8 BOM is not supported. Please save your file without BOM.");
         }
         if (read > 0) {
             pushback.unread(head, 0, read);

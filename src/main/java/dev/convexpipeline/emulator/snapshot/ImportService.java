@@ -7,6 +7,7 @@ import dev.convexpipeline.convex.ConvexIds;
 import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.emulator.functions.SystemFunctions;
 import dev.convexpipeline.emulator.http.ApiException;
+import dev.convexpipeline.emulator.storage.FileStorage;
 import dev.convexpipeline.emulator.store.DatabaseSnapshot;
 import dev.convexpipeline.emulator.store.DocumentStore;
 import dev.convexpipeline.emulator.store.StoredTable;
@@ -47,11 +48,13 @@ public final class ImportService {
     private final DocumentStore store;
     private final Path uploadDirectory;
     private final ExecutorService worker;
+    private final FileStorage fileStorage;
 
-    public ImportService(DocumentStore store, Path uploadDirectory, ExecutorService worker) {
+    public ImportService(DocumentStore store, Path uploadDirectory, ExecutorService worker, FileStorage fileStorage) {
         this.store = store;
         this.uploadDirectory = uploadDirectory;
         this.worker = worker;
+        this.fileStorage = fileStorage;
     }
 
     /** What {@code finish_upload} (or the legacy route) asked for. */
@@ -225,6 +228,11 @@ public final class ImportService {
                 public void document(String table, ObjectNode document) {
                     counts.merge(table, 1L, Long::sum);
                 }
+
+                @Override
+                public void storageFile(ObjectNode metadata, ImportFileReader.Body body) {
+                    counts.merge(FileStorage.TABLE, 1L, Long::sum);
+                }
             });
             DatabaseSnapshot snapshot = store.latest();
             if (plan.request.mode() == ImportMode.REPLACE_ALL) {
@@ -270,6 +278,7 @@ public final class ImportService {
 
     /** in_progress → completed (one commit for all documents) or failed (nothing written). */
     private void apply(String importId) {
+        List<String> newStoredFiles = new ArrayList<>();
         try {
             ImportPlan plan = plan(importId);
             long written = store.write(tx -> {
@@ -279,7 +288,7 @@ public final class ImportService {
                 TableWriter writer;
                 try {
                     writer = new TableWriter(tx, plan.request.mode(), ImportFileReader.tableNames(
-                            plan.request.format(), plan.request.tableName(), plan.file));
+                            plan.request.format(), plan.request.tableName(), plan.file), fileStorage, newStoredFiles);
                     ImportFileReader.read(plan.request.format(), plan.request.tableName(), plan.file, writer);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
@@ -293,8 +302,10 @@ public final class ImportService {
             }).result();
             LOG.info("Import {} wrote {} documents", importId, written);
         } catch (ImportFailure e) {
+            newStoredFiles.forEach(fileStorage::delete);
             setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
         } catch (RuntimeException e) {
+            newStoredFiles.forEach(fileStorage::delete);
             LOG.warn("Import {} failed: {}", importId, e.toString());
             setState(importId, failed("Hit an error while importing:\n" + e.getMessage()));
         } finally {
@@ -333,15 +344,21 @@ public final class ImportService {
         private final Map<String, Boolean> prepared = new LinkedHashMap<>();
         private final Set<String> seenIds = new HashSet<>();
         private final Map<String, Integer> replacedTableNumbers = new HashMap<>();
+        private final FileStorage fileStorage;
+        private final List<String> newStoredFiles;
+        private boolean storagePrepared;
         private long written;
 
         /**
          * Replace modes drop every table they replace before any is recreated, so the numbers the
          * import brings (a ZIP's {@code _tables}) are free even when the tables swap numbers.
          */
-        TableWriter(Transaction tx, ImportMode mode, Set<String> importedTables) {
+        TableWriter(Transaction tx, ImportMode mode, Set<String> importedTables, FileStorage fileStorage,
+                    List<String> newStoredFiles) {
             this.tx = tx;
             this.mode = mode;
+            this.fileStorage = fileStorage;
+            this.newStoredFiles = newStoredFiles;
             if (mode.replacesTables()) {
                 List<String> replaced = new ArrayList<>();
                 for (StoredTable table : tx.tables().values()) {
@@ -380,6 +397,85 @@ public final class ImportService {
             written++;
         }
 
+        /**
+         * Stores the body (checked against the row's sha256 and size) and inserts its
+         * {@code _storage} row with the original id and creation time. Files are not counted
+         * as written documents, as the backend does not count them.
+         */
+        @Override
+        public void storageFile(ObjectNode metadata, ImportFileReader.Body body) {
+            String id = metadata.get(Transaction.ID_FIELD).textValue();
+            if (!ConvexIds.isValid(id)) {
+                throw new ImportFailure("InvalidStorageId", "_storage id '" + id + "' invalid");
+            }
+            if (!storagePrepared) {
+                prepareStorage(id);
+            }
+            int number = tx.table(FileStorage.TABLE).orElseThrow().number();
+            if (ConvexIds.decode(id).tableNumber() != number) {
+                throw new ImportFailure("InvalidId", "_storage entry has invalid ID " + id + " ("
+                        + ConvexIds.decode(id).tableNumber() + " != " + number + ")");
+            }
+            boolean existed = fileStorage.exists(id);
+            FileStorage.Stored stored;
+            try (java.io.InputStream in = body.open()) {
+                stored = fileStorage.store(id, in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Could not store _storage file " + id + ": " + e.getMessage(), e);
+            }
+            if (!existed) {
+                newStoredFiles.add(id);
+            }
+            JsonNode expectedSha = metadata.get("sha256");
+            if (expectedSha != null && expectedSha.isTextual() && !expectedSha.textValue().equals(stored.sha256())) {
+                throw new ImportFailure("Sha256Mismatch", "_storage file " + id + " is damaged: its sha256 is "
+                        + stored.sha256() + " but _storage/documents.jsonl says " + expectedSha.textValue());
+            }
+            JsonNode expectedSize = metadata.get("size");
+            if (expectedSize != null && expectedSize.isNumber() && expectedSize.longValue() != stored.size()) {
+                throw new ImportFailure("SizeMismatch", "_storage file " + id + " is damaged: it has " + stored.size()
+                        + " bytes but _storage/documents.jsonl says " + expectedSize.longValue());
+            }
+            ObjectNode row = NODES.objectNode().put(Transaction.ID_FIELD, id);
+            JsonNode creationTime = metadata.get(Transaction.CREATION_TIME_FIELD);
+            if (creationTime != null && creationTime.isNumber()) {
+                row.put(Transaction.CREATION_TIME_FIELD, creationTime.doubleValue());
+            }
+            row.put("sha256", stored.sha256());
+            row.set("size", ConvexValues.int64(stored.size()));
+            if (metadata.path("contentType").isTextual()) {
+                row.put("contentType", metadata.get("contentType").textValue());
+            }
+            if (!seenIds.add(id) || tx.table(FileStorage.TABLE).orElseThrow().documents()
+                    .containsKey(HexFormat.of().formatHex(ConvexIds.decode(id).internalId()))) {
+                throw new ImportFailure("DuplicateId", "Objects in table \"_storage\" have duplicate _id field " + id);
+            }
+            tx.insertPreservingSystemFields(FileStorage.TABLE, row);
+        }
+
+        /** {@code _storage} takes the number its ids carry; replace modes clear it first. */
+        private void prepareStorage(String firstId) {
+            storagePrepared = true;
+            Optional<StoredTable> existing = tx.table(FileStorage.TABLE);
+            if (existing.isPresent() && mode.replacesTables()) {
+                tx.dropTable(FileStorage.TABLE);
+                existing = Optional.empty();
+            }
+            if (existing.isPresent()) {
+                if (mode == ImportMode.REQUIRE_EMPTY && existing.get().size() > 0) {
+                    throw new ImportFailure("Table _storage already exists. Please choose a new table name or use"
+                            + " replace/append modes.");
+                }
+                return;
+            }
+            int number = ConvexIds.decode(firstId).tableNumber();
+            if (tx.isNumberTaken(number)) {
+                throw new ImportFailure("InvalidId", "_storage entry has invalid ID " + firstId + " (" + number
+                        + " is already the number of another table)");
+            }
+            tx.createTable(FileStorage.TABLE, number);
+        }
+
         void finish() {
             new ArrayList<>(prepared.keySet()).forEach(table -> {
                 if (!prepared.get(table)) {
@@ -390,6 +486,9 @@ public final class ImportService {
 
         private void prepare(String table, ObjectNode firstDocument) {
             prepared.put(table, true);
+            TableNames.problemWithImportTarget(table).ifPresent(problem -> {
+                throw new ImportFailure("InvalidTableName", problem);
+            });
             Optional<StoredTable> existing = tx.table(table);
             if (existing.isPresent()) {
                 // Append / requireEmpty write into the existing table (replace modes dropped it already).
@@ -462,7 +561,7 @@ public final class ImportService {
         if (request.tableName() == null) {
             throw ApiException.badRequest("InvalidName", request.format().label() + " import requires table name");
         }
-        TableNames.problemWithUserTableName(request.tableName()).ifPresent(problem -> {
+        TableNames.problemWithIdentifier(request.tableName()).ifPresent(problem -> {
             throw ApiException.badRequest("ImportInvalidName", "invalid table name " + request.tableName() + ": " + problem);
         });
     }

@@ -20,7 +20,8 @@ final class ImportSummary {
             rows.add(new String[]{"table", "create", "delete"});
             for (TableChange change : changes) {
                 rows.add(new String[]{change.table(), commas(change.added()),
-                        commas(change.deleted()) + " of " + commas(change.existing()) + " documents"});
+                        commas(change.deleted()) + " of " + commas(change.existing())
+                        + (change.table().equals("_storage") ? " files" : "")});
             }
             int[] widths = new int[3];
             for (String[] row : rows) {

@@ -2,6 +2,7 @@ package dev.convexpipeline.emulator.snapshot;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.emulator.storage.FileStorage;
 import dev.convexpipeline.emulator.store.DatabaseSnapshot;
 import dev.convexpipeline.emulator.store.StoredTable;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
@@ -35,7 +36,8 @@ public final class SnapshotZipWriter {
     private SnapshotZipWriter() {
     }
 
-    public static void write(DatabaseSnapshot snapshot, boolean includeStorage, Path target) throws IOException {
+    /** {@code storage} is null for an export without file storage. */
+    public static void write(DatabaseSnapshot snapshot, FileStorage storage, Path target) throws IOException {
         List<StoredTable> tablesByNumber = snapshot.userTablesByNumber();
         List<StoredTable> smallestFirst = tablesByNumber.stream()
                 .sorted(Comparator.comparingLong(StoredTable::totalSize).thenComparingInt(StoredTable::number))
@@ -59,10 +61,38 @@ public final class SnapshotZipWriter {
                 zip.closeArchiveEntry();
                 writeEntry(zip, table.name() + "/generated_schema.jsonl", "\"uniform\"\n".getBytes(StandardCharsets.UTF_8));
             }
-            if (includeStorage) {
-                // The emulator has no file storage, so the storage table is always empty.
-                writeEntry(zip, "_storage/documents.jsonl", new byte[0]);
+            if (storage != null) {
+                writeStorage(zip, snapshot, storage);
             }
+        }
+    }
+
+    /** The backend's layout: one metadata line per file, then each body as {@code _storage/<id>}. */
+    private static void writeStorage(ZipArchiveOutputStream zip, DatabaseSnapshot snapshot, FileStorage storage)
+            throws IOException {
+        List<ObjectNode> files = snapshot.table(FileStorage.TABLE).map(table -> List.copyOf(table.documents().values()))
+                .orElse(List.of());
+        zip.putArchiveEntry(entry(FileStorage.TABLE + "/documents.jsonl"));
+        for (ObjectNode file : files) {
+            ObjectNode line = ConvexValues.MAPPER.createObjectNode();
+            line.set("_id", file.get("_id"));
+            line.set("_creationTime", file.get("_creationTime"));
+            line.set("sha256", file.get("sha256"));
+            line.put("size", file.path("size").longValue());
+            line.set("contentType", file.has("contentType") ? file.get("contentType") : ConvexValues.MAPPER.nullNode());
+            // The backend's internal id is a storage UUID this emulator does not have; null lets it make one.
+            line.putNull("internalId");
+            zip.write(ConvexValues.write(line).getBytes(StandardCharsets.UTF_8));
+            zip.write('\n');
+        }
+        zip.closeArchiveEntry();
+        for (ObjectNode file : files) {
+            String id = file.get("_id").textValue();
+            zip.putArchiveEntry(entry(FileStorage.TABLE + "/" + id));
+            try (java.io.InputStream body = storage.open(id)) {
+                body.transferTo(zip);
+            }
+            zip.closeArchiveEntry();
         }
     }
 

@@ -24,4 +24,7 @@ public interface DatabaseReader {
 
     /** Number of documents in the table (0 when it does not exist). */
     int count(String table);
+
+    /** Names of every table, system tables included. */
+    java.util.Set<String> tableNames();
 }

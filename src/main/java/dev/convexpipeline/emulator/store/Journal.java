@@ -13,7 +13,11 @@ import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
@@ -37,10 +41,10 @@ final class Journal implements AutoCloseable {
 
     private final Path file;
     private final long lastTimestamp;
-    private final BufferedWriter writer;
+    private final FileChannel writer;
     private final FileChannel lockChannel;
 
-    private Journal(Path file, long lastTimestamp, BufferedWriter writer, FileChannel lockChannel) {
+    private Journal(Path file, long lastTimestamp, FileChannel writer, FileChannel lockChannel) {
         this.file = file;
         this.lastTimestamp = lastTimestamp;
         this.writer = writer;
@@ -96,14 +100,23 @@ final class Journal implements AutoCloseable {
                     }
                     lastTimestamp = Math.max(lastTimestamp, commit.path("ts").asLong());
                     for (JsonNode op : commit.path("ops")) {
-                        apply(op, commit.path("ts").asLong(), tables);
+                        try {
+                            apply(op, commit.path("ts").asLong(), tables);
+                        } catch (RuntimeException e) {
+                            // Only an emulator from before documents were checked could have written this.
+                            throw new IllegalStateException("Journal " + file + " line " + lineNumber + " holds a "
+                                    + op.path("op").asText() + " on table '" + op.path("table").asText()
+                                    + "' that cannot be replayed (" + e.getMessage() + "); it was written by an older"
+                                    + " emulator. Export what you need from a copy of the directory with that line"
+                                    + " removed, or start with a fresh --data-dir.", e);
+                        }
                     }
                 }
             }
         }
         compact(file, lastTimestamp, tables);
-        BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        FileChannel writer = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        writer.position(writer.size());
         return new Journal(file, lastTimestamp, writer, lockChannel);
     }
 
@@ -111,18 +124,44 @@ final class Journal implements AutoCloseable {
         return lastTimestamp;
     }
 
+    /**
+     * Appends one commit as a whole line or not at all: the line is encoded before anything is
+     * written (a value that cannot be encoded fails this commit only), and a failed write is cut
+     * back off, so a later commit never lands behind a torn line that replay would stop at.
+     */
     synchronized void append(long timestamp, List<JournalOp> ops) {
         ObjectNode commit = NODES.objectNode();
         commit.put("ts", timestamp);
         ArrayNode encoded = commit.putArray("ops");
         ops.forEach(op -> encoded.add(encode(op)));
+        ByteBuffer line;
         try {
-            writer.write(ConvexValues.write(commit));
-            writer.write('\n');
-            writer.flush();
+            line = StandardCharsets.UTF_8.newEncoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .encode(CharBuffer.wrap(ConvexValues.write(commit) + "\n"));
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("The commit holds text that is not valid Unicode and was not stored: "
+                    + e.getMessage(), e);
+        }
+        long end;
+        try {
+            end = writer.size();
         } catch (IOException e) {
+            throw new UncheckedIOException("Could not append to the emulator journal " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            writer.position(end);
+            while (line.hasRemaining()) {
+                writer.write(line);
+            }
+        } catch (IOException e) {
+            try {
+                writer.truncate(end);
+            } catch (IOException truncateFailure) {
+                e.addSuppressed(truncateFailure);
+            }
             throw new UncheckedIOException("Could not append to the emulator journal " + file
-                    + ": " + e.getMessage() + " — check free disk space", e);
+                    + ": " + e.getMessage() + " — check free disk space; the write was not stored", e);
         }
     }
 

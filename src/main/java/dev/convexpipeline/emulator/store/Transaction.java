@@ -74,6 +74,11 @@ public final class Transaction implements DatabaseWriter {
         return stored == null ? 0 : stored.size();
     }
 
+    @Override
+    public Set<String> tableNames() {
+        return Set.copyOf(tables.keySet());
+    }
+
     public Optional<StoredTable> table(String name) {
         return Optional.ofNullable(tables.get(name));
     }
@@ -109,11 +114,12 @@ public final class Transaction implements DatabaseWriter {
             copy.put(ID_FIELD, ConvexIds.generate(stored.number()));
         }
         JsonNode creationTime = copy.get(CREATION_TIME_FIELD);
-        if (creationTime == null || !creationTime.isFloatingPointNumber()) {
+        if (creationTime == null) {
             copy.put(CREATION_TIME_FIELD, store.nextCreationTime());
-        } else {
+        } else if (creationTime.isFloatingPointNumber() && creationTime.doubleValue() > 0) {
             store.observeCreationTime(creationTime.doubleValue());
         }
+        // Any other _creationTime stays as given so DocumentRules refuses it, as Convex does.
         String idText = copy.get(ID_FIELD).asText();
         ConvexIds.DocumentId decoded = ConvexIds.decode(idText);
         if (decoded.tableNumber() != stored.number()) {
@@ -217,7 +223,9 @@ public final class Transaction implements DatabaseWriter {
         return tables;
     }
 
+    /** Every stored document passes Convex's rules here, before it can become a journal op. */
     private void put(StoredTable table, ObjectNode document) {
+        DocumentRules.check(document);
         String internalIdHex = HEX.formatHex(ConvexIds.decode(document.get(ID_FIELD).asText()).internalId());
         table.put(internalIdHex, document);
         ops.add(new JournalOp.Put(table.name(), internalIdHex, document));
