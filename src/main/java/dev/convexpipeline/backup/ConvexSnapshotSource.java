@@ -32,7 +32,8 @@ public final class ConvexSnapshotSource implements SnapshotSource {
         this.exportTimeout = exportTimeout;
     }
 
-    static String instanceFromAdminKey(String adminKey) {
+    /** The instance name an admin key carries ({@code [type:]<instance>|<hex>}). */
+    public static String instanceFromAdminKey(String adminKey) {
         String key = adminKey;
         int colon = key.indexOf(':');
         // Typed keys look like prod:<instance>|<hex>; the prefix is not part of the name.
