@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
         versionProvider = PipelineVersion.Provider.class,
         description = "Camel pipeline between Stripe, a Convex deployment and S3.",
         subcommands = {ServeCommand.class, EmulatorCommand.class, SandboxCommand.class, StripeCommand.class,
-                ReconcileCommand.class, BackupCommand.class, CommandLine.HelpCommand.class})
+                ReconcileCommand.class, BackupCommand.class, dev.convexpipeline.migration.MigrateCommand.class,
+                CommandLine.HelpCommand.class})
 public final class PipelineCli implements Runnable {
 
     public static void main(String[] args) {

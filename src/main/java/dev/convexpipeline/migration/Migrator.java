@@ -168,20 +168,28 @@ public final class Migrator implements AutoCloseable {
             verify(id);
             return report(id);
         } catch (RuntimeException | IOException e) {
-            return fail(id, e);
+            recordFailure(id, e);
+            throw e instanceof MigrationRefusedException refused ? refused : new MigrationFailedException(
+                    "migration " + id + " failed: " + OperatorMessages.describe(e) + "; `migrate resume " + id
+                            + "` continues it", e);
         }
     }
 
     /** Picks a killed or failed migration up where its journal says it stopped. */
     public MigrationJournal resume(String id) throws IOException {
+        prepareResume(id);
+        return runSteps(id);
+    }
+
+    /** Checks a migration can be resumed and puts a failed one back to the step it stopped at. */
+    public MigrationJournal prepareResume(String id) throws IOException {
         MigrationJournal journal = journals.get(id);
         if (journal.status().finished()) {
             throw new MigrationRefusedException("migration " + id + " is already " + journal.status().name().toLowerCase(Locale.ROOT)
                     + "; nothing to resume (`migrate verify " + id + "` re-checks the target)");
         }
-        save(journal.with(journal.status() == MigrationStatus.FAILED ? resumeState(journal) : journal.status())
+        return save(journal.with(journal.status() == MigrationStatus.FAILED ? resumeState(journal) : journal.status())
                 .withError(null), "resumed from " + journal.status());
-        return runSteps(id);
     }
 
     private static MigrationStatus resumeState(MigrationJournal journal) {
@@ -645,7 +653,8 @@ public final class Migrator implements AutoCloseable {
         return save(journal, "report: " + journal.status().name().toLowerCase(Locale.ROOT) + paused);
     }
 
-    private MigrationJournal fail(String id, Exception e) throws IOException {
+    /** Records a failed step (and unpauses a source this migration paused: an aborted migration gives it back). */
+    public MigrationJournal recordFailure(String id, Exception e) throws IOException {
         MigrationJournal journal = journals.get(id);
         String reason = OperatorMessages.describe(e);
         LOG.error("Migration {} failed: {}", id, reason);
@@ -660,9 +669,7 @@ public final class Migrator implements AutoCloseable {
             }
         }
         metrics.finished(MigrationStatus.FAILED);
-        save(journal.with(MigrationStatus.FAILED).withError(reason), "failed: " + reason);
-        throw e instanceof MigrationRefusedException refused ? refused : new MigrationFailedException(
-                "migration " + id + " failed: " + reason + "; `migrate resume " + id + "` continues it", e);
+        return save(journal.with(MigrationStatus.FAILED).withError(reason), "failed: " + reason);
     }
 
     // ---- rollback -------------------------------------------------------------------------
