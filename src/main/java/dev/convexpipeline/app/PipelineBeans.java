@@ -77,6 +77,11 @@ public class PipelineBeans implements CamelConfiguration {
         return BackupWiring.operations(camelContext);
     }
 
+    @BindToRegistry("migrations")
+    public dev.convexpipeline.migration.MigrationOperations migrations(CamelContext camelContext) {
+        return dev.convexpipeline.migration.MigrationOperations.create(camelContext);
+    }
+
     @Override
     public void configure(CamelContext camelContext) {
         QuartzClusterSetup.apply(camelContext,

@@ -121,14 +121,35 @@ public final class MigrationOperations implements AutoCloseable {
         }
     }
 
-    /** {@code GET /admin/migrations/<id>}: state, progress and report. */
-    public Map<String, Object> statusForAdmin(@Header(Exchange.HTTP_PATH) String path) throws IOException {
+    /** {@code GET /admin/migrations/<id>}: state, progress and report; 404 for an unknown id. */
+    public Map<String, Object> statusForAdmin(@Header(Exchange.HTTP_PATH) String path, Exchange exchange) throws IOException {
         String id = path.substring(path.lastIndexOf('/') + 1);
         try {
             return MigrationView.of(migrator().journals().get(id));
         } catch (MigrationRefusedException unknown) {
-            throw new MigrationNotFoundException(unknown.getMessage());
+            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 404);
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("error", unknown.getMessage());
+            return error;
         }
+    }
+
+    /** The bean the pipeline binds as {@code migrations}; its metrics join Camel's registry once Camel runs. */
+    public static MigrationOperations create(CamelContext camelContext) {
+        java.util.function.Function<String, String> properties = dev.convexpipeline.backup.BackupWiring.properties(camelContext);
+        MigrationMetrics metrics = new MigrationMetrics();
+        camelContext.getManagementStrategy().addEventNotifier(new org.apache.camel.support.SimpleEventNotifierSupport() {
+            @Override
+            public void notify(org.apache.camel.spi.CamelEvent event) {
+                if (event.getType() == org.apache.camel.spi.CamelEvent.Type.CamelContextStarted) {
+                    camelContext.getRegistry().findByType(io.micrometer.core.instrument.MeterRegistry.class).stream()
+                            .filter(r -> r.getClass().getSimpleName().contains("Prometheus")).findFirst()
+                            .ifPresent(metrics::bindTo);
+                }
+            }
+        });
+        return new MigrationOperations(() -> new Migrator(MigrationSettings.load(properties), java.time.Clock.systemUTC(),
+                metrics)).withCamelContext(camelContext);
     }
 
     /** {@code GET /admin/migrations}. */
@@ -176,13 +197,6 @@ public final class MigrationOperations implements AutoCloseable {
     public synchronized void close() {
         if (migrator != null) {
             migrator.close();
-        }
-    }
-
-    /** A GET for an id that has no journal: the admin route answers 404. */
-    public static final class MigrationNotFoundException extends RuntimeException {
-        public MigrationNotFoundException(String message) {
-            super(message);
         }
     }
 }
