@@ -424,9 +424,7 @@ public final class Migrator implements AutoCloseable {
         SnapshotRecord record;
         switch (SourceKind.of(journal.source())) {
             case DEPLOYMENT -> {
-                try (ConvexClient source = sourceClient(journal.source())) {
-                    record = takeBackup(source, instanceOf(source.config().adminKey(), journal.source()));
-                }
+                return streamLiveSnapshot(journal);
             }
             case ZIP -> record = store(new ZipFileSnapshotSource(Path.of(journal.source())));
             default -> {
@@ -436,6 +434,43 @@ public final class Migrator implements AutoCloseable {
         }
         return save(journal.withSnapshot(record).with(MigrationStatus.SNAPSHOT_STORED),
                 "snapshot: backup " + record.backupId() + " of " + record.instance() + ", " + record.bytes() + " bytes, pinned");
+    }
+
+    /**
+     * A live source: its export is read once, stored as a pinned backup and uploaded to the target
+     * at the same time. The import is recorded uploaded but not confirmed; the import step confirms
+     * it after the stored copy has been checked against its manifest.
+     */
+    private MigrationJournal streamLiveSnapshot(MigrationJournal journal) throws IOException {
+        MigrationJournal[] current = {save(journal.with(MigrationStatus.UPLOADING).withImport(null, 0, 0),
+                "snapshot: exporting " + journal.source() + " into the backup storage and the target at once")};
+        SnapshotRecord record;
+        String importId;
+        try (ConvexClient source = sourceClient(journal.source()); ConvexClient target = targetClient(journal.target())) {
+            StreamingImport streaming = new StreamingImport(
+                    new ConvexSnapshotSource(source, instanceOf(source.config().adminKey(), journal.source()), false,
+                            settings.storage().exportTimeout()),
+                    target, importOptions(journal), new LinkedHashSet<>(journal.tables()), sent -> {
+                        metrics.bytesSent(sent - current[0].bytesSent());
+                        current[0] = current[0].withImport(null, sent, current[0].partsSent() + 1);
+                        saveQuietly(current[0]);
+                        partHook.accept(sent);
+                    });
+            BackupService service = service(streaming.instance(), streaming);
+            BackupManifest manifest = service.run();
+            importId = streaming.importId();
+            service.pin(manifest.id());
+            record = record(manifest, service.layout());
+        }
+        MigrationJournal stored = current[0].withSnapshot(record);
+        return save(stored.withImport(importId, current[0].bytesSent(), current[0].partsSent()).with(MigrationStatus.SNAPSHOT_STORED),
+                "snapshot: backup " + record.backupId() + " of " + record.instance() + ", " + record.bytes()
+                        + " bytes, pinned; the same bytes uploaded to the target as import " + importId + " (not applied until confirmed)");
+    }
+
+    private ImportOptions importOptions(MigrationJournal journal) {
+        return ImportOptions.zip(ImportMode.valueOf(modeName(journal.mode())))
+                .withConfirmDeletes(true).withPartSize(partSize).withTimeout(settings.importTimeout());
     }
 
     private SnapshotRecord takeBackup(ConvexClient client, String instance) throws IOException {
@@ -545,8 +580,7 @@ public final class Migrator implements AutoCloseable {
         if (journal.status() == MigrationStatus.IMPORTED || journal.status().finished()) {
             return journal;
         }
-        ImportOptions options = ImportOptions.zip(ImportMode.valueOf(modeName(journal.mode())))
-                .withConfirmDeletes(true).withPartSize(partSize).withTimeout(settings.importTimeout());
+        ImportOptions options = importOptions(journal);
         try (ConvexClient target = targetClient(journal.target())) {
             if (journal.importId() != null) {
                 JsonNode state = target.importState(journal.importId()).orElse(null);
@@ -555,6 +589,10 @@ public final class Migrator implements AutoCloseable {
                     journal = save(journal.withImport(null, 0, 0).with(MigrationStatus.UPLOADING),
                             "import " + journal.importId() + " is " + name + " on the target (nothing of it applied): uploading again");
                 } else {
+                    if (!name.equals("in_progress") && !name.equals("completed")) {
+                        // Not applied yet: the stored copy must match its manifest before the target applies these bytes.
+                        checkChecksum(journal.snapshot());
+                    }
                     return awaitImport(target, journal, options);
                 }
             }

@@ -58,6 +58,8 @@ final class MigrationFixture implements AutoCloseable {
         properties.put("s3.bucket", bucket);
         properties.put("s3.access-key", s3.accessKey());
         properties.put("s3.secret-key", s3.secretKey());
+        // Multipart, as the sandbox does: S3Proxy cannot list a prefix after a single PUT broken off mid-body.
+        properties.put("s3.single-put-max-mb", "0");
         properties.put("migration.source-admin-key", source.adminKey());
         properties.put("migration.target-admin-key", target.adminKey());
         properties.put("convex.max-attempts", "2");

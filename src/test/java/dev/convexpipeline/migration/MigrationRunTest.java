@@ -273,12 +273,19 @@ class MigrationRunTest {
             ThreadLocalRandom.current().nextBytes(noise);
             fixture.source.insert("events", MigrationFixture.NODES.objectNode().put("n", i).put("payload", HexFormat.of().formatHex(noise)));
         }
+        Map<String, String> properties = fixture.properties();
+        properties.put("convex.url", fixture.source.url());
+        properties.put("convex.admin-key", fixture.source.adminKey());
+        BackupManifest backup;
+        try (BackupService service = BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC())) {
+            backup = service.run();
+        }
         String id;
-        try (Migrator migrator = fixture.migrator()) {
+        try (Migrator migrator = MigrationFixture.migrator(properties)) {
             migrator.onPartSent(sent -> {
                 throw new SimulatedCrash();
             });
-            assertThatThrownBy(() -> migrator.run(fixture.request(fixture.source.url(), null), Migrator.Confirmation.REFUSE))
+            assertThatThrownBy(() -> migrator.run(request(fixture, backup.id(), null, List.of(), false), Migrator.Confirmation.REFUSE))
                     .isInstanceOf(SimulatedCrash.class);
             MigrationJournal killed = migrator.journals().list().get(0);
             id = killed.id();
@@ -289,7 +296,7 @@ class MigrationRunTest {
         }
         assertThat(fixture.target.documents("events")).isEmpty();
 
-        try (Migrator migrator = fixture.migrator()) {
+        try (Migrator migrator = MigrationFixture.migrator(properties)) {
             MigrationJournal resumed = migrator.resume(id);
 
             assertThat(resumed.status()).isEqualTo(MigrationStatus.VERIFIED);
@@ -301,6 +308,37 @@ class MigrationRunTest {
     }
 
     @Test
+    void aLiveExportWhoseUploadBreaksLeavesTheTargetUntouchedAndResumes() throws Exception {
+        for (int i = 0; i < 8000; i++) {
+            byte[] noise = new byte[700];
+            ThreadLocalRandom.current().nextBytes(noise);
+            fixture.source.insert("events", MigrationFixture.NODES.objectNode().put("n", i).put("payload", HexFormat.of().formatHex(noise)));
+        }
+        String id;
+        try (Migrator migrator = fixture.migrator()) {
+            migrator.onPartSent(sent -> {
+                throw new IllegalStateException("connection to the target lost (simulated)");
+            });
+            assertThatThrownBy(() -> migrator.run(fixture.request(fixture.source.url(), null), Migrator.Confirmation.REFUSE))
+                    .isInstanceOf(MigrationFailedException.class).hasMessageContaining("connection to the target lost");
+            MigrationJournal failed = migrator.journals().list().get(0);
+            id = failed.id();
+            assertThat(failed.status()).isEqualTo(MigrationStatus.FAILED);
+            assertThat(failed.snapshot()).as("no backup kept of a broken stream").isNull();
+            assertThat(failed.importId()).isNull();
+        }
+        assertThat(fixture.target.documents("events")).isEmpty();
+
+        try (Migrator migrator = fixture.migrator()) {
+            MigrationJournal resumed = migrator.resume(id);
+
+            assertThat(resumed.status()).isEqualTo(MigrationStatus.VERIFIED);
+            assertThat(resumed.steps()).anyMatch(s -> s.contains("the same bytes uploaded to the target as import"));
+            assertThat(allDocuments(fixture.target)).isEqualTo(allDocuments(fixture.source));
+        }
+    }
+
+    @Test
     void anUploadedButUnconfirmedImportIsConfirmedOnResumeNotUploadedAgain() throws Exception {
         String id;
         try (Migrator migrator = fixture.migrator()) {
@@ -308,14 +346,10 @@ class MigrationRunTest {
             id = plan.journal().id();
             migrator.snapshot(id);
             migrator.rollbackPoint(id);
-            // Upload and record exactly as the import step does, then "die" before confirming.
+            // The process "dies" here: the export was uploaded to the target, nothing confirmed it.
             MigrationJournal journal = migrator.journals().get(id);
-            try (dev.convexpipeline.convex.ConvexClient target = new dev.convexpipeline.convex.ConvexClient(
-                    dev.convexpipeline.convex.ConvexClientConfig.of(fixture.target.url(), fixture.target.adminKey()));
-                 InputStream zip = migrator.storage().open(journal.snapshot().zipKey())) {
-                String importId = target.uploadImport(zip, dev.convexpipeline.convex.ImportOptions.zip(ImportMode.REQUIRE_EMPTY), b -> { });
-                migrator.save(journal.withImport(importId, journal.bytesTotal(), 1).with(MigrationStatus.UPLOADED), "test: uploaded");
-            }
+            assertThat(journal.importId()).isNotNull();
+            assertThat(journal.status().finished()).isFalse();
         }
         assertThat(fixture.target.documents("users")).isEmpty();
 
@@ -323,9 +357,14 @@ class MigrationRunTest {
             MigrationJournal resumed = migrator.resume(id);
 
             assertThat(resumed.status()).isEqualTo(MigrationStatus.VERIFIED);
-            assertThat(resumed.steps()).noneMatch(s -> s.contains("uploading"));
+            assertThat(resumed.steps()).noneMatch(s -> s.contains("import: checksum verified, uploading"));
             assertThat(fixture.target.documents("users")).hasSize(3);
             assertThat(fixture.target.documents("messages")).hasSize(25);
+        }
+        try (dev.convexpipeline.convex.ConvexClient target = new dev.convexpipeline.convex.ConvexClient(
+                dev.convexpipeline.convex.ConvexClientConfig.of(fixture.target.url(), fixture.target.adminKey()))) {
+            // One import for the migration (plus the rollback point's export): nothing was uploaded or applied twice.
+            assertThat(target.query("_system/cli/queryImport:list", MigrationFixture.NODES.objectNode())).hasSize(1);
         }
     }
 

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * Started from the same class path as this JVM; the process is killed on {@link #close()} and on
  * exit of this JVM.
  */
-final class EmulatorProcess implements AutoCloseable {
+public final class EmulatorProcess implements AutoCloseable {
     /** The emulator's standalone command (picocli), owned by the emulator package. */
     static final String MAIN_CLASS = "dev.convexpipeline.emulator.EmulatorCommand";
 
@@ -36,7 +36,7 @@ final class EmulatorProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static EmulatorProcess start(String heap) throws IOException, InterruptedException {
+    public static EmulatorProcess start(String heap) throws IOException, InterruptedException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -54,11 +54,11 @@ final class EmulatorProcess implements AutoCloseable {
         return emulator;
     }
 
-    String url() {
+    public String url() {
         return url;
     }
 
-    String adminKey() {
+    public String adminKey() {
         return adminKey;
     }
 
