@@ -51,7 +51,10 @@ public final class MigrationOperations implements AutoCloseable {
     /** Body: a {@link Migrator.Request}; a destructive mode must already be confirmed ({@code yes}). */
     public MigrationJournal preflight(Exchange exchange) throws IOException, org.apache.camel.InvalidPayloadException {
         Migrator.Request request = exchange.getMessage().getMandatoryBody(Migrator.Request.class);
-        MigrationJournal journal = migrator().preflight(request, Migrator.Confirmation.REFUSE).journal();
+        // The CLI asks at its terminal and sends yes; a request that reaches this point unconfirmed is refused.
+        MigrationJournal journal = migrator().preflight(request, (question, expected) -> {
+            throw new MigrationRefusedException(question + " — confirm with \"yes\": true (API) or --yes (CLI)");
+        }).journal();
         exchange.getMessage().setHeader(ID, journal.id());
         exchange.getMessage().setHeader(DRY_RUN, request.dryRun());
         return journal;
