@@ -87,9 +87,21 @@ public final class MigrateCommand implements Runnable {
             try {
                 return callLogged();
             } catch (Exception e) {
+                String reason = dev.convexpipeline.OperatorMessages.describe(e);
+                if (json) {
+                    // Still one JSON document on stdout, so a script reading it learns why.
+                    Map<String, Object> failure = new LinkedHashMap<>();
+                    failure.put("status", e instanceof MigrationRefusedException ? "refused" : "failed");
+                    failure.put("error", reason);
+                    try {
+                        out().println(JSON.writeValueAsString(failure));
+                        out().flush();
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException ignored) {
+                        // Two strings always serialize.
+                    }
+                }
                 // The full command name, one line: operators grep for "migrate run failed".
-                err().println("migrate " + spec.commandLine().getCommandName() + " failed: "
-                        + dev.convexpipeline.OperatorMessages.describe(e));
+                err().println("migrate " + spec.commandLine().getCommandName() + " failed: " + reason);
                 err().flush();
                 return 1;
             }

@@ -5,8 +5,9 @@ package dev.convexpipeline.migration;
  * other state, including one a killed process left behind, is unfinished or failed.
  */
 public enum MigrationStatus {
-    /** Preflight passed (or, with --dry-run, the plan was printed and nothing was written). */
+    /** Preflight passed; the journal exists, nothing is written to the target yet. */
     PLANNED,
+    /** --dry-run: the plan was printed; this journal is never stored. */
     DRY_RUN,
     SNAPSHOT_STORED,
     ROLLBACK_POINT_STORED,

@@ -288,7 +288,8 @@ public final class Migrator implements AutoCloseable {
         Duration estimate = snapshotBytes < 0 ? null : Duration.ofSeconds(Math.max(1, snapshotBytes / settings.estimatedBytesPerSecond()));
         String now = clock.instant().toString();
         MigrationJournal journal = new MigrationJournal(newId(), request.dryRun() ? MigrationStatus.DRY_RUN : MigrationStatus.PLANNED,
-                request.from(), kind.label, sourceUrl, request.to(), targetInstance, request.mode().wireName(),
+                kind == SourceKind.ZIP ? Path.of(request.from()).toAbsolutePath().toString() : request.from(), kind.label,
+                sourceUrl, request.to(), targetInstance, request.mode().wireName(),
                 request.tables(), stored, null, null, false, null, 0, Math.max(snapshotBytes, 0), 0, 0, null, plan,
                 null, now, now, List.of());
         if (request.pauseSource()) {
@@ -356,8 +357,8 @@ public final class Migrator implements AutoCloseable {
             client.checkAdminKey();
             return version;
         } catch (ConvexAuthException e) {
-            throw new MigrationRefusedException("the " + role + " " + url + " rejected the admin key (HTTP " + e.getMessage()
-                    .replaceAll("(?s).*?(\\d{3}).*", "$1") + "): check " + ("source".equals(role)
+            throw new MigrationRefusedException("the " + role + " " + url + " rejected the admin key (HTTP " + e.status()
+                    + " " + e.code() + "): check " + ("source".equals(role)
                     ? "MIGRATE_SOURCE_ADMIN_KEY / --source-key-file" : "MIGRATE_TARGET_ADMIN_KEY / --target-key-file"), e);
         } catch (ConvexException e) {
             throw new MigrationRefusedException("the " + role + " " + url + " is unreachable: " + OperatorMessages.describe(e), e);

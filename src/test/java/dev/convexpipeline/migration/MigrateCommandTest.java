@@ -114,6 +114,11 @@ class MigrateCommandTest {
         assertThat(destructive.err().strip()).startsWith("migrate run failed: mode replaceAll deletes documents in target-prod")
                 .contains("pass --yes").doesNotContain("\n");
 
+        Run refusedJson = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--mode", "replace",
+                "--json");
+        assertThat(refusedJson.exit()).isEqualTo(1);
+        assertThat(refusedJson.out()).contains("\"status\" : \"refused\"").contains("pass --yes");
+
         Run badMode = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--mode", "overwrite");
         assertThat(badMode.err().strip()).isEqualTo(
                 "migrate run failed: mode must be require-empty, append, replace or replace-all, got 'overwrite'");
