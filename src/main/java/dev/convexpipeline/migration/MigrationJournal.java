@@ -23,8 +23,6 @@ public record MigrationJournal(String id, MigrationStatus status, String source,
                                long documentsWritten, String progress, List<TableReport> report, String error,
                                String createdAt, String updatedAt, List<String> steps) {
 
-    public static final int FORMAT = 1;
-
     public MigrationJournal with(MigrationStatus newStatus) {
         return new MigrationJournal(id, newStatus, source, sourceKind, sourceUrl, target, targetInstance, mode, tables,
                 snapshot, rollbackPoint, rollbackPointInstance, sourcePaused, importId, bytesSent, bytesTotal, partsSent,

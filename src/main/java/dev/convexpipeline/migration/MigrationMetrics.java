@@ -48,8 +48,4 @@ public final class MigrationMetrics {
     synchronized void finished(MigrationStatus status) {
         registry.counter("pipeline_migrations", "status", status.name().toLowerCase(Locale.ROOT)).increment();
     }
-
-    public double bytesSentTotal() {
-        return bytes.count();
-    }
 }
