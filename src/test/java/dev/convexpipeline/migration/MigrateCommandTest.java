@@ -98,6 +98,32 @@ class MigrateCommandTest {
     }
 
     @Test
+    void resumeRunsTheRemainingStepsThroughTheRouteAndRollbackUndoesThem() throws Exception {
+        String id;
+        try (Migrator migrator = fixture.migrator()) {
+            // A migration that stopped after its snapshot: uploaded to the target, never confirmed.
+            id = migrator.preflight(fixture.request(fixture.source.url(), null), Migrator.Confirmation.REFUSE).journal().id();
+            migrator.snapshot(id);
+        }
+        assertThat(fixture.target.documents("users")).isEmpty();
+
+        Run resumed = migrate("resume", id, "--json");
+
+        assertThat(resumed.exit()).as(resumed.err()).isZero();
+        assertThat(resumed.json().path("status").asText()).isEqualTo("verified");
+        assertThat(fixture.target.documents("users")).hasSize(3);
+
+        Run rollback = migrate("rollback", id, "--json");
+        assertThat(rollback.exit()).isEqualTo(1);
+        assertThat(rollback.err().strip()).startsWith("migrate rollback failed: rollback replaces every table of target-prod")
+                .contains("--yes");
+        Run confirmed = migrate("rollback", id, "--yes", "--json");
+        assertThat(confirmed.exit()).as(confirmed.err()).isZero();
+        assertThat(confirmed.json().path("status").asText()).isEqualTo("rolled_back");
+        assertThat(fixture.target.documents("users")).isEmpty();
+    }
+
+    @Test
     void dryRunPrintsThePlanAndWritesNothing() throws Exception {
         Run run = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--dry-run");
 
