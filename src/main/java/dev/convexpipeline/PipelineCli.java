@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
         versionProvider = PipelineVersion.Provider.class,
         description = "Camel pipeline between Stripe, a Convex deployment and S3.",
         subcommands = {ServeCommand.class, EmulatorCommand.class, SandboxCommand.class, StripeCommand.class,
-                ReconcileCommand.class, BackupCommand.class, RestoreCommand.class, CommandLine.HelpCommand.class})
+                ReconcileCommand.class, BackupCommand.class, RestoreCommand.class,
+                dev.convexpipeline.migration.MigrateCommand.class, CommandLine.HelpCommand.class})
 public final class PipelineCli implements Runnable {
 
     public static void main(String[] args) {

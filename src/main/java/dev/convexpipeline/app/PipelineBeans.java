@@ -84,6 +84,11 @@ public class PipelineBeans implements CamelConfiguration {
         return PitrWiring.operations(camelContext);
     }
 
+    @BindToRegistry("migrations")
+    public dev.convexpipeline.migration.MigrationOperations migrations(CamelContext camelContext) {
+        return dev.convexpipeline.migration.MigrationOperations.create(camelContext);
+    }
+
     @Override
     public void configure(CamelContext camelContext) {
         PitrWiring.registerMillisFunction(camelContext);

@@ -32,6 +32,7 @@ public final class ConvexSnapshotSource implements SnapshotSource {
         this.exportTimeout = exportTimeout;
     }
 
+    /** The instance name an admin key carries ({@code [type:]<instance>|<hex>}). */
     public static String instanceFromAdminKey(String adminKey) {
         String key = adminKey;
         int colon = key.indexOf(':');

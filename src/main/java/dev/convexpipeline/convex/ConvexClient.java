@@ -179,6 +179,21 @@ public final class ConvexClient implements AutoCloseable {
         return new AdminKeyCheck(response.path("isReadOnly").asBoolean(false), List.copyOf(ops));
     }
 
+    /**
+     * Stops user functions on the deployment ({@code POST /api/v1/pause_deployment}); exports and
+     * imports keep running. Pausing a paused deployment is not an error.
+     */
+    public void pauseDeployment() {
+        execute(Call.post("/api/v1/pause_deployment", "pause_deployment", HttpRequest.BodyPublishers.noBody(),
+                "application/json"));
+    }
+
+    /** Lets user functions run again ({@code POST /api/v1/unpause_deployment}). */
+    public void unpauseDeployment() {
+        execute(Call.post("/api/v1/unpause_deployment", "unpause_deployment", HttpRequest.BodyPublishers.noBody(),
+                "application/json"));
+    }
+
     // ---- snapshot export ----------------------------------------------------------------
 
     /** The newest snapshot export, or empty if the deployment has none. */
@@ -316,12 +331,30 @@ public final class ConvexClient implements AutoCloseable {
      * @throws ConvexSnapshotException when the import fails, needs unconfirmed deletes or times out
      */
     public ImportResult importSnapshot(InputStream source, ImportOptions options) {
+        return awaitImport(uploadImport(source, options, bytes -> { }), options);
+    }
+
+    /**
+     * Uploads an import without starting it: start_upload, the parts, finish_upload. The server
+     * applies nothing until the import is confirmed ({@link #awaitImport} confirms it), so a caller
+     * can record the returned id first and never apply one upload twice.
+     *
+     * @param partSent called after each part with the bytes sent so far
+     * @return the {@code _snapshot_imports} id
+     */
+    public String uploadImport(InputStream source, ImportOptions options, java.util.function.LongConsumer partSent) {
         Objects.requireNonNull(source, "source");
         String uploadToken = startUpload();
-        List<String> partTokens = uploadParts(source, uploadToken, options);
+        List<String> partTokens = uploadParts(source, uploadToken, options, partSent);
         String importId = finishUpload(uploadToken, partTokens, options);
         LOG.debug("Import {} uploaded to {} in {} part(s)", importId, deployment, partTokens.size());
-        return awaitImport(importId, options);
+        return importId;
+    }
+
+    /** The {@code state} object of an import ({@code uploaded}, {@code waiting_for_confirmation}, …), or empty if unknown. */
+    public Optional<JsonNode> importState(String importId) {
+        JsonNode doc = query(IMPORT_STATUS, NODES.objectNode().put("importId", importId));
+        return doc == null || doc.isNull() ? Optional.empty() : Optional.of(doc.path("state"));
     }
 
     private String startUpload() {
@@ -335,9 +368,11 @@ public final class ConvexClient implements AutoCloseable {
         return token;
     }
 
-    private List<String> uploadParts(InputStream source, String uploadToken, ImportOptions options) {
+    private List<String> uploadParts(InputStream source, String uploadToken, ImportOptions options,
+                                     java.util.function.LongConsumer partSent) {
         byte[] buffer = new byte[options.partSize()];
         List<String> tokens = new ArrayList<>();
+        long sent = 0;
         for (int partNumber = 1; ; partNumber++) {
             int filled = readFully(source, buffer);
             if (filled == 0 && partNumber > 1) {
@@ -353,6 +388,8 @@ public final class ConvexClient implements AutoCloseable {
                     "import upload_part " + partNumber,
                     HttpRequest.BodyPublishers.ofByteArray(buffer, offset, filled - offset), "application/octet-stream");
             tokens.add(parseJson(call, execute(call).body()).asText());
+            sent += filled;
+            partSent.accept(sent);
             if (filled < buffer.length) {
                 break;
             }

@@ -19,8 +19,8 @@ import java.util.zip.ZipOutputStream;
  * strings, int64, float64, booleans, bytes, a nested object and an array), streaming one line at
  * a time so generating a million documents costs no more memory than generating ten.
  */
-final class BenchmarkDocuments {
-    static final String TABLE = "bench_customers";
+public final class BenchmarkDocuments {
+    public static final String TABLE = "bench_customers";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String[] CITIES = {"Lisbon", "Oslo", "Montreal", "Osaka", "Nairobi", "Lima", "Tallinn"};
     private static final String[] TIERS = {"free", "pro", "team", "enterprise"};
@@ -30,11 +30,11 @@ final class BenchmarkDocuments {
     }
 
     /** Sizes of a generated snapshot: the ZIP file and the JSON lines inside it. */
-    record Written(long zipBytes, long jsonBytes) {
+    public record Written(long zipBytes, long jsonBytes) {
     }
 
     /** Writes {@code count} documents as a Convex snapshot ZIP. */
-    static Written writeZip(Path file, long count) throws IOException {
+    public static Written writeZip(Path file, long count) throws IOException {
         long jsonBytes = 0;
         try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
              ZipOutputStream zip = new ZipOutputStream(raw)) {

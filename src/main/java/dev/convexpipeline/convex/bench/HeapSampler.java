@@ -22,7 +22,7 @@ import java.lang.management.MemoryPoolMXBean;
  *       grow with the snapshot size.</li>
  * </ul>
  */
-final class HeapSampler implements AutoCloseable {
+public final class HeapSampler implements AutoCloseable {
     private static final long SAMPLE_MILLIS = 5;
 
     private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -33,7 +33,7 @@ final class HeapSampler implements AutoCloseable {
     private volatile long peakLive;
 
     /** Collects garbage and resets the pools' peaks, so the phase starts from its own baseline. */
-    static HeapSampler start() {
+    public static HeapSampler start() {
         System.gc();
         ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
         return new HeapSampler();
@@ -79,12 +79,12 @@ final class HeapSampler implements AutoCloseable {
     }
 
     /** Highest sampled heap occupancy in bytes (garbage included). */
-    long peakUsed() {
+    public long peakUsed() {
         return Math.max(peakUsed, memory.getHeapMemoryUsage().getUsed());
     }
 
     /** Highest heap occupancy after any collection during the phase, in bytes. */
-    long peakLive() {
+    public long peakLive() {
         return peakLive;
     }
 

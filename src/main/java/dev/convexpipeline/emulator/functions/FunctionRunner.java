@@ -22,6 +22,7 @@ public final class FunctionRunner {
 
     private final FunctionRegistry registry;
     private final DocumentStore store;
+    private final DeploymentState deploymentState = new DeploymentState();
 
     public FunctionRunner(FunctionRegistry registry, DocumentStore store) {
         this.registry = registry;
@@ -39,8 +40,15 @@ public final class FunctionRunner {
                        JsonNode rawArgs, DatabaseSnapshot snapshot) {
     }
 
+    public DeploymentState deploymentState() {
+        return deploymentState;
+    }
+
     public FunctionOutcome call(Call call) {
         String requestId = newRequestId();
+        if (deploymentState.paused() && !call.path().isSystem()) {
+            return failure(requestId, DeploymentState.PAUSED_ERROR_MESSAGE, null, List.of());
+        }
         Optional<RegisteredFunction> found = resolve(call.path(), call.identity());
         if (found.isEmpty()) {
             String message = call.route() == Route.PUBLIC_API

@@ -108,6 +108,9 @@ public final class EmulatorRoutes {
         blocking(router.post("/api/query_ts").handler(json), this::queryTimestamp);
         blocking(router.post("/api/query_at_ts").handler(json), this::queryAtTimestamp);
         blocking(router.get("/api/check_admin_key"), this::checkAdminKey);
+        DeploymentStateHandler deploymentState = new DeploymentStateHandler(runner.deploymentState(), adminKeys);
+        blocking(router.post("/api/v1/pause_deployment"), deploymentState::pause);
+        blocking(router.post("/api/v1/unpause_deployment"), deploymentState::unpause);
 
         blocking(router.post("/api/export/request/zip").handler(json), this::requestExport);
         router.get("/api/export/zip/:id").handler(this::downloadExport);

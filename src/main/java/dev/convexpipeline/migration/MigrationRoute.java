@@ -1,0 +1,64 @@
+package dev.convexpipeline.migration;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.PluginHelper;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+
+/**
+ * Runs {@code routes/migration.camel.yaml} in a small Camel context inside a CLI command, so
+ * {@code migrate run} and {@code migrate resume} go through the same route as the admin API.
+ */
+final class MigrationRoute implements AutoCloseable {
+    private final CamelContext camel;
+
+    private MigrationRoute(CamelContext camel) {
+        this.camel = camel;
+    }
+
+    /** The routes folder is the pipeline's ({@code camel.main.routes-include-pattern}, PIPELINE_ROUTES_DIR). */
+    static MigrationRoute start(MigrationOperations operations, Function<String, String> properties) throws Exception {
+        String pattern = properties.apply("camel.main.routes-include-pattern");
+        String folder = pattern == null || pattern.isBlank() ? "routes"
+                : pattern.replaceFirst("^file:", "").replaceFirst("/[^/]*$", "");
+        Path file = Path.of(folder, "migration.camel.yaml");
+        if (!Files.isRegularFile(file)) {
+            throw new MigrationRefusedException("the migration route " + file.toAbsolutePath() + " is missing: run from the"
+                    + " pipeline's directory or set PIPELINE_ROUTES_DIR");
+        }
+        CamelContext camel = new DefaultCamelContext();
+        camel.getRegistry().bind("migrations", operations);
+        operations.withCamelContext(camel);
+        Resource resource = PluginHelper.getResourceLoader(camel).resolveResource("file:" + file.toAbsolutePath());
+        PluginHelper.getRoutesLoader(camel).loadRoutes(resource);
+        camel.start();
+        return new MigrationRoute(camel);
+    }
+
+    /** Sends to {@code endpoint} and waits; returns the journal the route ended with. */
+    MigrationJournal send(String endpoint, Object body, String migrationId) throws Exception {
+        try (ProducerTemplate template = camel.createProducerTemplate()) {
+            Exchange exchange = template.request(endpoint, e -> {
+                e.getMessage().setBody(body);
+                if (migrationId != null) {
+                    e.getMessage().setHeader(MigrationOperations.ID, migrationId);
+                }
+            });
+            if (exchange.getException() != null) {
+                throw exchange.getException();
+            }
+            return exchange.getMessage().getBody(MigrationJournal.class);
+        }
+    }
+
+    @Override
+    public void close() {
+        camel.stop();
+    }
+}

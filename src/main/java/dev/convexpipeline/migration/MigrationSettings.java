@@ -1,0 +1,84 @@
+package dev.convexpipeline.migration;
+
+import dev.convexpipeline.backup.BackupSettings;
+import dev.convexpipeline.convex.ConvexClientConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * Settings of migrations: the backup storage (where snapshots, rollback points and journals live),
+ * the pipeline's own deployment ({@code convex.url} + {@code CONVEX_SERVICE_TOKEN}, used when a
+ * migration names that URL) and the admin keys of other deployments, which never come from the
+ * command line: {@code MIGRATE_SOURCE_ADMIN_KEY} / {@code MIGRATE_TARGET_ADMIN_KEY} or key files.
+ */
+public record MigrationSettings(BackupSettings storage, String convexUrl, String serviceToken, String sourceKey,
+                                String targetKey, long estimatedBytesPerSecond, Duration importTimeout,
+                                ConvexClientConfig clientTemplate) {
+
+    public static MigrationSettings load(Function<String, String> property) {
+        BackupSettings storage = BackupSettings.load(property);
+        String mbps = text(property, "migration.estimated-mb-per-second", "2");
+        long bytesPerSecond;
+        try {
+            bytesPerSecond = Math.max(1, (long) (Double.parseDouble(mbps) * 1024 * 1024));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("migration.estimated-mb-per-second must be a number, got '" + mbps + "'");
+        }
+        Duration timeout = Duration.ofMinutes(Long.parseLong(text(property, "migration.import-timeout-minutes", "120")));
+        return new MigrationSettings(storage, text(property, "convex.url", "http://127.0.0.1:3210"),
+                text(property, "convex.admin-key", ""), text(property, "migration.source-admin-key", ""),
+                text(property, "migration.target-admin-key", ""), bytesPerSecond, timeout,
+                storage.convex());
+    }
+
+    /** The admin key for a deployment: a key file, else the environment, else the service token for the pipeline's own URL. */
+    String keyFor(String role, String url, Path keyFile) {
+        if (keyFile != null) {
+            try {
+                String key = Files.readString(keyFile).trim();
+                if (key.isEmpty()) {
+                    throw new MigrationRefusedException("the " + role + " key file " + keyFile + " is empty");
+                }
+                return key;
+            } catch (IOException e) {
+                throw new MigrationRefusedException("cannot read the " + role + " key file " + keyFile + ": " + e.getMessage());
+            }
+        }
+        String fromEnv = "source".equals(role) ? sourceKey : targetKey;
+        if (fromEnv != null && !fromEnv.isEmpty()) {
+            return fromEnv;
+        }
+        if (sameDeployment(url, convexUrl) && !serviceToken.isEmpty()) {
+            return serviceToken;
+        }
+        throw new MigrationRefusedException("no admin key for the " + role + " " + url + ": set "
+                + ("source".equals(role) ? "MIGRATE_SOURCE_ADMIN_KEY or pass --source-key-file"
+                : "MIGRATE_TARGET_ADMIN_KEY or pass --target-key-file"));
+    }
+
+    static boolean sameDeployment(String a, String b) {
+        return a != null && b != null && strip(a).equalsIgnoreCase(strip(b));
+    }
+
+    private static String strip(String url) {
+        return url.trim().replaceAll("/+$", "");
+    }
+
+    ConvexClientConfig client(String url, String adminKey) {
+        ConvexClientConfig config = ConvexClientConfig.of(url, adminKey);
+        if (clientTemplate != null) {
+            config = config.withTimeouts(clientTemplate.connectTimeout(), clientTemplate.requestTimeout())
+                    .withRetryPolicy(clientTemplate.retryPolicy());
+        }
+        return config;
+    }
+
+    private static String text(Function<String, String> property, String key, String fallback) {
+        String value = property.apply(key);
+        return value == null || value.isBlank() ? fallback : value.trim();
+    }
+}
