@@ -1,5 +1,6 @@
 package dev.convexpipeline.migration;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.convexpipeline.backup.BackupTarget;
@@ -14,7 +15,7 @@ import java.util.Optional;
 
 /**
  * Migration journals in the backup storage: {@code migrations/<id>.json}, one small object per
- * migration, rewritten whole after each step (a put is visible whole or not at all).
+ * migration, rewritten whole after each step.
  */
 public final class MigrationJournalStore {
     static final String PREFIX = "migrations/";
@@ -37,9 +38,7 @@ public final class MigrationJournalStore {
         }
         for (StoredObject object : target.list(PREFIX + id + ".json")) {
             if (object.key().equals(PREFIX + id + ".json")) {
-                try (InputStream in = target.open(object.key())) {
-                    return Optional.of(JSON.readValue(in.readAllBytes(), MigrationJournal.class));
-                }
+                return Optional.of(read(object.key()));
             }
         }
         return Optional.empty();
@@ -55,13 +54,34 @@ public final class MigrationJournalStore {
         List<MigrationJournal> journals = new ArrayList<>();
         for (StoredObject object : target.list(PREFIX)) {
             if (object.key().endsWith(".json")) {
-                try (InputStream in = target.open(object.key())) {
-                    journals.add(JSON.readValue(in.readAllBytes(), MigrationJournal.class));
-                }
+                journals.add(read(object.key()));
             }
         }
         journals.sort(Comparator.comparing(MigrationJournal::createdAt).reversed());
         return journals;
+    }
+
+    /**
+     * Reads one journal. Storage servers that rewrite an object in place (S3Proxy's file store) can
+     * show a reader half of a journal being rewritten, so an unparsable read is tried again.
+     */
+    private MigrationJournal read(String key) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try (InputStream in = target.open(key)) {
+                return JSON.readValue(in.readAllBytes(), MigrationJournal.class);
+            } catch (JsonProcessingException e) {
+                if (attempt == 5) {
+                    throw new IOException("Migration journal " + key + " in " + target.describe()
+                            + " is not valid JSON: " + e.getOriginalMessage(), e);
+                }
+                try {
+                    Thread.sleep(50L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("Interrupted while reading " + key, interrupted);
+                }
+            }
+        }
     }
 
     public String describe() {

@@ -60,7 +60,7 @@ class MigrationAdminApiTest {
         JsonNode status = null;
         for (int i = 0; i < 600; i++) {
             HttpResponse<String> response = send("GET", "/admin/migrations/" + id, null);
-            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
             status = JSON.readTree(response.body());
             if (status.path("status").asText().matches("verified|different|failed")) {
                 break;
