@@ -224,6 +224,14 @@ class OfficialCliFidelityTest extends OfficialCliTest {
     }
 
     @Test
+    void runInAComponentIsRefusedNotAnsweredFromTheAppsTables() throws Exception {
+        ConvexCli.Result result = cli("run", "--component", "payments", "users:list");
+
+        assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
+        assertThat(result.output()).contains("Component 'payments' not found: the Convex emulator has no components.");
+    }
+
+    @Test
     void deployInlineQueryAndLogsAnswerAtOnceWithWhatToDoInstead() throws Exception {
         Path codegen = ConvexCli.PROJECT.resolve("convex");
         boolean hadCodegen = Files.exists(codegen);

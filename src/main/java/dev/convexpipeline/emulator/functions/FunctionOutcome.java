@@ -14,4 +14,13 @@ public sealed interface FunctionOutcome {
     /** {@code errorData} is null unless a {@link ConvexError} was thrown. */
     record Failure(String errorMessage, JsonNode errorData, List<String> logLines) implements FunctionOutcome {
     }
+
+    /**
+     * A call addressed to a component: the emulator has none, and answering from the app's own
+     * tables would pass the app's data off as the component's.
+     */
+    static FunctionOutcome componentNotFound(String componentPath) {
+        return new Failure("Component '" + componentPath + "' not found: the Convex emulator has no components."
+                + " Run the command without --component.", null, List.of());
+    }
 }

@@ -211,11 +211,14 @@ public final class EmulatorRoutes {
         String path = JsonBodies.requiredString(body, "path");
         JsonNode args = JsonBodies.required(body, "args");
         String format = JsonBodies.optionalString(body, "format");
+        String componentPath = JsonBodies.optionalString(body, "componentPath");
         FunctionPath functionPath = parsePath(path);
         Identity identity = adminKeys.authenticate(credentials);
         AdminKeys.requireAdmin(identity);
-        FunctionOutcome outcome = runner.call(new FunctionRunner.Call(functionPath, null,
-                FunctionRunner.Route.ANY_FUNCTION, identity, args, null));
+        FunctionOutcome outcome = componentPath != null && !componentPath.isEmpty()
+                ? FunctionOutcome.componentNotFound(componentPath)
+                : runner.call(new FunctionRunner.Call(functionPath, null, FunctionRunner.Route.ANY_FUNCTION, identity,
+                        args, null));
         sendOutcome(ctx, outcome, format != null ? format : defaultFormat);
     }
 

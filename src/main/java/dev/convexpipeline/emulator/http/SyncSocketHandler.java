@@ -223,9 +223,7 @@ public final class SyncSocketHandler {
                 outcome = new FunctionOutcome.Failure("Invalid function path " + subscription.udfPath(), null, java.util.List.of());
             } else if (!subscription.componentPath().isEmpty()) {
                 // Answering from the app's own tables would show the wrong data as the component's.
-                outcome = new FunctionOutcome.Failure("Component '" + subscription.componentPath() + "' not found: the"
-                        + " Convex emulator has no components. Run the command without --component.", null,
-                        java.util.List.of());
+                outcome = FunctionOutcome.componentNotFound(subscription.componentPath());
             } else {
                 outcome = runner.call(new FunctionRunner.Call(subscription.path(), FunctionKind.QUERY,
                         FunctionRunner.Route.PUBLIC_API, identity, subscription.args(), snapshot));
