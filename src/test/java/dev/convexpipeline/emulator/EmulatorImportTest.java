@@ -212,8 +212,7 @@ class EmulatorImportTest {
         perform(importId);
         waitForState(importId, "completed");
         EmulatorClient.Response cancel = client.adminJson("/api/cancel_import", "{\"importId\":\"" + importId + "\"}");
-        assertThat(cancel.status()).isEqualTo(400);
-        assertThat(cancel.json().get("code").asText()).isEqualTo("CannotCancelImport");
+        assertError(cancel, "CannotCancelImport", "Cannot cancel an import that has completed");
     }
 
     @Test
@@ -223,6 +222,8 @@ class EmulatorImportTest {
         assertThat(client.adminJson("/api/cancel_import", "{\"importId\":\"" + importId + "\"}").status()).isEqualTo(200);
         waitForState(importId, "failed");
         assertThat(emulator.documents("notes")).isEmpty();
+        EmulatorClient.Response again = client.adminJson("/api/cancel_import", "{\"importId\":\"" + importId + "\"}");
+        assertError(again, "CannotCancelImport", "Cannot cancel an import that has failed");
     }
 
     @Test

@@ -151,7 +151,7 @@ public final class ImportService {
             ObjectNode doc = findImport(tx.get(importId), importId, tx.table(SystemFunctions.SNAPSHOT_IMPORTS_TABLE));
             String state = doc.path("state").path("state").asText();
             if (state.equals("completed") || state.equals("failed")) {
-                throw ApiException.badRequest("CannotCancelImport", "Cannot cancel an import in state " + state);
+                throw ApiException.badRequest("CannotCancelImport", "Cannot cancel an import that has " + state);
             }
             replaceState(tx, importId, failed("Import canceled"));
             return null;
