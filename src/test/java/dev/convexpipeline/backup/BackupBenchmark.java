@@ -507,6 +507,7 @@ public final class BackupBenchmark {
                     while (running) {
                         sample();
                         try {
+                            // The sampling period of the CPU figures, not a wait for a condition.
                             Thread.sleep(100);
                         } catch (InterruptedException e) {
                             return;

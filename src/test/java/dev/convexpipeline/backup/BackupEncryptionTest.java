@@ -135,6 +135,8 @@ class BackupEncryptionTest {
             assertThat(parts).isEqualTo((largeZip.length + PART - 1) / PART).isGreaterThan(1);
         } else {
             assertThat(parts).isZero();
+            assertThat(relay.requests()).filteredOn(r -> r.method().equals("PUT") && r.target().contains(".zip"))
+                    .as("one PUT of the zip").hasSize(1);
             assertThat(relay.requests()).noneMatch(r -> r.target().contains("uploads"));
         }
     }

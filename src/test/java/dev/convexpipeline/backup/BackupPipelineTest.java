@@ -21,10 +21,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The running pipeline: admin API, metrics and health for backups; and the backup CLI on the same storage. */
 class BackupPipelineTest {
@@ -61,9 +63,10 @@ class BackupPipelineTest {
 
     @Test
     void adminApiRunsListsVerifiesAndPrunesAndMetricsAndHealthFollow() throws Exception {
-        Thread.sleep(1100);
-        HttpResponse<String> health = send("GET", "/observe/health", false);
-        assertThat(health.body()).contains("backup-age").contains("No successful backup exists");
+        // With no backup, backup-age turns DOWN once the pipeline has run longer than backup.max-age (1 s).
+        String health = await("backup-age DOWN after backup.max-age").atMost(Duration.ofSeconds(20))
+                .until(() -> send("GET", "/observe/health", false).body(), body -> body.contains("No successful backup exists"));
+        assertThat(health).contains("backup-age");
         assertThat(send("GET", "/observe/health/ready", false).body()).doesNotContain("backup-age");
         assertThat(send("GET", "/observe/health/live", false).statusCode()).isEqualTo(200);
 

@@ -1,5 +1,7 @@
 package dev.convexpipeline.backup;
 
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +20,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * Adobe S3Mock (the exec jar that pom.xml copies to target/s3mock) as a separate JVM: S3Mock is a
@@ -85,7 +89,7 @@ final class S3MockServer implements AutoCloseable {
         URI endpoint = URI.create("http://127.0.0.1:" + port);
         S3MockServer server = new S3MockServer(process, folder, log, endpoint);
         try {
-            server.awaitReady(started);
+            server.awaitReady();
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
@@ -101,35 +105,32 @@ final class S3MockServer implements AutoCloseable {
         }
     }
 
-    /** Polls ListBuckets ({@code GET /}) until it answers 200. */
-    private void awaitReady(long startedNanos) throws IOException {
-        long deadline = startedNanos + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("S3Mock exited with code " + process.exitValue() + " before answering on "
-                        + endpoint + "; its output ends with:\n" + tail());
-            }
-            try {
-                HttpURLConnection connection = (HttpURLConnection) endpoint.resolve("/").toURL().openConnection();
-                connection.setConnectTimeout(1000);
-                connection.setReadTimeout(5000);
-                int status = connection.getResponseCode();
-                connection.disconnect();
-                if (status == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("Interrupted while waiting for S3Mock", e);
-            }
+    /** Polls ListBuckets ({@code GET /}) until it answers 200; gives up at once if the process exits. */
+    private void awaitReady() throws IOException {
+        try {
+            await("S3Mock answering on " + endpoint).atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(100))
+                    .failFast("S3Mock exited", () -> !process.isAlive())
+                    .until(this::answersListBuckets);
+        } catch (TerminalFailureException exited) {
+            throw new IOException("S3Mock exited with code " + process.exitValue() + " before answering on "
+                    + endpoint + "; its output ends with:\n" + tail());
+        } catch (ConditionTimeoutException silent) {
+            throw new IOException("S3Mock did not answer on " + endpoint + " within " + START_TIMEOUT.toSeconds()
+                    + " s; its output ends with:\n" + tail());
         }
-        throw new IOException("S3Mock did not answer on " + endpoint + " within " + START_TIMEOUT.toSeconds()
-                + " s; its output ends with:\n" + tail());
+    }
+
+    private boolean answersListBuckets() {
+        try {
+            HttpURLConnection connection = (HttpURLConnection) endpoint.resolve("/").toURL().openConnection();
+            connection.setConnectTimeout(1000);
+            connection.setReadTimeout(5000);
+            int status = connection.getResponseCode();
+            connection.disconnect();
+            return status == 200;
+        } catch (IOException notYet) {
+            return false;
+        }
     }
 
     /** The last lines S3Mock printed (its log is the place to look when a request fails oddly). */

@@ -173,6 +173,7 @@ final class TestSnapshots {
         @Override
         void afterLimit() throws IOException {
             try {
+                // The stall is the behaviour under test: block until the reader gives up and interrupts.
                 Thread.sleep(Long.MAX_VALUE);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

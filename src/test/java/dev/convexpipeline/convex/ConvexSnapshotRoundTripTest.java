@@ -60,6 +60,7 @@ class ConvexSnapshotRoundTripTest {
         assertThat(exported.startTs()).isPositive();
         assertThat(exported.bytes()).isEqualTo(zip.size());
         assertThat(imported.numRowsWritten()).isEqualTo(before.values().stream().mapToInt(List::size).sum());
+        assertThat(before).as("the seeded tables").isNotEmpty();
         assertThat(after.keySet()).containsExactlyInAnyOrderElementsOf(before.keySet());
         before.forEach((table, documents) ->
                 assertThat(after.get(table)).as("documents of %s", table).containsExactlyElementsOf(documents));

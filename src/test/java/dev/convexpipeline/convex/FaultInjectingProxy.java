@@ -108,6 +108,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
             byte[] requestBody = exchange.getRequestBody().readAllBytes();
             if (delaysLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 try {
+                    // The injected fault: a slow upstream answer.
                     Thread.sleep(delayMillis);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

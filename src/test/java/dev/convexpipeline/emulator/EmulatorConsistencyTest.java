@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -20,8 +21,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Serializable mutations and snapshot-consistent list_snapshot paging under concurrent writes. */
 class EmulatorConsistencyTest {
@@ -83,6 +86,7 @@ class EmulatorConsistencyTest {
             return null;
         });
         AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong writeRounds = new AtomicLong();
         Thread writer = new Thread(() -> {
             while (writing.get()) {
                 emulator.insert("items", NODES.objectNode().put("n", -1.0));
@@ -91,6 +95,7 @@ class EmulatorConsistencyTest {
                     tx.delete(docs.get(0).get("_id").asText());
                     return null;
                 });
+                writeRounds.incrementAndGet();
             }
         });
         try {
@@ -121,7 +126,10 @@ class EmulatorConsistencyTest {
                     assertThat(value.get("n").doubleValue()).as("no write after the snapshot is visible").isNotEqualTo(-1.0);
                     assertThat(ids.add(value.get("_id").asText())).as("no document twice").isTrue();
                 }
-                Thread.sleep(20);
+                // Every next page is read after at least one more insert and delete behind the snapshot.
+                long roundsSoFar = writeRounds.get();
+                await("the writer committing between pages").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> writeRounds.get() > roundsSoFar);
                 if (!page.get("hasMore").asBoolean()) {
                     assertThat(page.get("cursor").isNull()).isTrue();
                     break;

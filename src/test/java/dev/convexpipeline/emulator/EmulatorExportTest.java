@@ -16,13 +16,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.zip.ZipEntry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Snapshot export over HTTP: state machine, download headers and the exact ZIP layout (convex-api.md §2). */
 class EmulatorExportTest {
@@ -143,24 +143,22 @@ class EmulatorExportTest {
         assertThat(response.headers().firstValue("Access-Control-Allow-Credentials")).hasValue("true");
     }
 
-    private ObjectNode exportAndWait() throws InterruptedException {
+    private ObjectNode exportAndWait() {
         return exportAndWait("?includeStorage=false");
     }
 
-    private ObjectNode exportAndWait(String query) throws InterruptedException {
+    private ObjectNode exportAndWait(String query) {
         EmulatorClient.Response requested = client.adminJson("/api/export/request/zip" + query, null);
         assertThat(requested.status()).isEqualTo(200);
         assertThat(requested.body()).isEmpty();
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
-        while (Instant.now().isBefore(deadline)) {
-            JsonNode latest = client.call("query", "_system/cli/exports:getLatest", "[{}]", "convex_encoded_json").get("value");
-            if (latest.path("state").asText().equals("completed")) {
-                return (ObjectNode) ConvexValues.fromEncoded(latest);
-            }
-            assertThat(latest.path("state").asText()).isIn("requested", "in_progress");
-            Thread.sleep(50);
-        }
-        throw new AssertionError("export did not complete within 20s");
+        JsonNode latest = await("export completed").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+                .until(() -> {
+                    JsonNode state = client.call("query", "_system/cli/exports:getLatest", "[{}]", "convex_encoded_json").get("value");
+                    // Any other state fails at once rather than after the timeout.
+                    assertThat(state.path("state").asText()).isIn("requested", "in_progress", "completed");
+                    return state;
+                }, state -> state.path("state").asText().equals("completed"));
+        return (ObjectNode) ConvexValues.fromEncoded(latest);
     }
 
     private static String read(ZipFile zip, String name) throws Exception {

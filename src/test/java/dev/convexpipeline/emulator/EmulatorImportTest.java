@@ -15,12 +15,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Snapshot import over HTTP: upload, state machine, modes, formats and errors (convex-api.md §3). */
 class EmulatorImportTest {
@@ -290,25 +290,14 @@ class EmulatorImportTest {
 
     private JsonNode waitForState(String importId, String wanted) {
         Set<String> stable = Set.of("waiting_for_confirmation", "completed", "failed");
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
-        JsonNode state = null;
-        while (Instant.now().isBefore(deadline)) {
-            JsonNode doc = client.call("query", "_system/cli/queryImport", "[{\"importId\":\"" + importId + "\"}]",
-                    "convex_encoded_json").get("value");
-            state = ConvexValues.fromEncoded(doc.get("state"));
-            if (state.get("state").asText().equals(wanted)) {
-                return state;
-            }
-            if (stable.contains(state.get("state").asText())) {
-                break;
-            }
-            try {
-                Thread.sleep(30);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        throw new AssertionError("import " + importId + " did not reach " + wanted + "; last state " + state);
+        // Stops at the wanted state or at any state the import stays in, so a wrong outcome fails at once.
+        JsonNode state = await("import " + importId + " reaching " + wanted).atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(30))
+                .until(() -> ConvexValues.fromEncoded(client.call("query", "_system/cli/queryImport",
+                                "[{\"importId\":\"" + importId + "\"}]", "convex_encoded_json").get("value").get("state")),
+                        s -> s.get("state").asText().equals(wanted) || stable.contains(s.get("state").asText()));
+        assertThat(state.get("state").asText()).as("import %s; last state %s", importId, state).isEqualTo(wanted);
+        return state;
     }
 
     private static void assertError(EmulatorClient.Response response, String code, String message) {

@@ -237,7 +237,9 @@ class EmulatorRoutesTest {
                 .put("authSubject", "routes|ids"));
         int usersNumber = emulator.store().latest().table("users").orElseThrow().number();
         assertThat(usersNumber).isGreaterThanOrEqualTo(10001);
-        emulator.documents("users").forEach(doc -> assertThat(
-                dev.convexpipeline.convex.ConvexIds.decode(doc.get("_id").asText()).tableNumber()).isEqualTo(usersNumber));
+        assertThat(emulator.documents("users"))
+                .anySatisfy(doc -> assertThat(doc.path("authSubject").asText()).as("the user just written").isEqualTo("routes|ids"))
+                .allSatisfy(doc -> assertThat(dev.convexpipeline.convex.ConvexIds.decode(doc.get("_id").asText()).tableNumber())
+                        .isEqualTo(usersNumber));
     }
 }

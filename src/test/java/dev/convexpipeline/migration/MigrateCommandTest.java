@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.convexpipeline.PipelineCli;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -151,6 +152,7 @@ class MigrateCommandTest {
         assertThat(fixture.target.documents("users")).isEmpty();
     }
 
+    @Tag("npm")
     @Test
     void aZipFromTheOfficialCliMigratesAndTheOfficialExportOfTheTargetHasTheSourceDocuments(@TempDir Path temp) throws Exception {
         Path sourceExport = temp.resolve("source");

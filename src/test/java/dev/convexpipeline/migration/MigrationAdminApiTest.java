@@ -13,10 +13,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** {@code POST /admin/migrations} and {@code GET /admin/migrations/<id>} on a running pipeline. */
 class MigrationAdminApiTest {
@@ -57,16 +59,12 @@ class MigrationAdminApiTest {
         String id = JSON.readTree(started.body()).path("id").asText();
         assertThat(id).startsWith("m-");
 
-        JsonNode status = null;
-        for (int i = 0; i < 600; i++) {
-            HttpResponse<String> response = send("GET", "/admin/migrations/" + id, null);
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            status = JSON.readTree(response.body());
-            if (status.path("status").asText().matches("verified|different|failed")) {
-                break;
-            }
-            Thread.sleep(100);
-        }
+        JsonNode status = await("migration " + id + " finished").atMost(Duration.ofSeconds(60))
+                .until(() -> {
+                    HttpResponse<String> response = send("GET", "/admin/migrations/" + id, null);
+                    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+                    return JSON.readTree(response.body());
+                }, s -> s.path("status").asText().matches("verified|different|failed"));
         assertThat(status.path("status").asText()).as(status.toString()).isEqualTo("verified");
         assertThat(status.path("progress").path("documentsWritten").asLong()).isEqualTo(29);
         assertThat(status.path("progress").path("bytesSent").asLong()).isEqualTo(status.path("snapshot").path("bytes").asLong());

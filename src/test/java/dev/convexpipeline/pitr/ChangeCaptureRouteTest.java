@@ -11,9 +11,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The pipeline's own schedule captures changes every CHANGES_FLUSH_INTERVAL and reports on health and metrics. */
 class ChangeCaptureRouteTest {
@@ -41,12 +43,10 @@ class ChangeCaptureRouteTest {
                 for (int i = 0; i < 5; i++) {
                     fixture.insert("messages", "during" + i, i);
                 }
-                long deadline = System.nanoTime() + 20_000_000_000L;
-                ChangeCatalog.Listing listing;
-                do {
-                    Thread.sleep(200);
-                    listing = fixture.restoreService().planner().listing();
-                } while ((listing.chains().isEmpty() || listing.chains().get(0).segments().isEmpty()) && System.nanoTime() < deadline);
+                ChangeCatalog.Listing listing = await("a change segment in the backup storage").atMost(Duration.ofSeconds(20))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> fixture.restoreService().planner().listing(),
+                                l -> !l.chains().isEmpty() && !l.chains().get(0).segments().isEmpty());
                 assertThat(listing.chains()).hasSize(1);
                 assertThat(listing.chains().get(0).segments()).isNotEmpty();
 
@@ -59,11 +59,9 @@ class ChangeCaptureRouteTest {
                 // The deployment forgets changes capture has not read yet: a gap, raised on /observe/health.
                 fixture.insert("messages", "lost", 9);
                 fixture.source.store().forgetChangesThrough(fixture.source.store().latest().timestamp());
-                String health;
-                do {
-                    Thread.sleep(200);
-                    health = get(management, "/observe/health");
-                } while (!health.contains("change-capture") && System.nanoTime() < deadline + 10_000_000_000L);
+                String health = await("the gap on /observe/health").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> get(management, "/observe/health"), h -> h.contains("change-capture"));
                 assertThat(health).contains("change-capture").contains("DOWN").contains("gap").contains("backup run");
             }
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.convexpipeline.schedule.QuartzClusterNodes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,14 +20,15 @@ import java.util.regex.Pattern;
 import static dev.convexpipeline.reconcile.FakeStripe.subscription;
 import static dev.convexpipeline.reconcile.ReconcileFixture.DAY;
 import static dev.convexpipeline.reconcile.ReconcileFixture.now;
-import static dev.convexpipeline.schedule.QuartzClusterNodes.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Two pipeline processes (the real routes and configuration) on one PostgreSQL-backed Quartz
  * cluster: the reconcile schedule fires once per tick across both, runs complete in Convex, and
  * after one process is killed the survivor keeps firing it.
  */
+@Tag("postgres")
 class ClusteredReconcileScheduleTest {
     private static final Pattern FIRED = Pattern.compile("Reconcile schedule fired \\(scheduled for (\\d+)\\)");
 
@@ -55,20 +57,20 @@ class ClusteredReconcileScheduleTest {
         Process a = startNode("a");
         Process b = startNode("b");
 
-        waitUntil(Duration.ofSeconds(60), () -> fires("a").size() + fires("b").size() >= 4);
+        await().atMost(Duration.ofSeconds(60)).until(() -> fires("a").size() + fires("b").size() >= 4);
         List<Long> all = new ArrayList<>(fires("a"));
         all.addAll(fires("b"));
         assertThat(all).as("each scheduled reconcile fired on exactly one instance").doesNotHaveDuplicates();
-        waitUntil(Duration.ofSeconds(30), () -> fx.state() != null && fx.state().path("lastCompletedRunId").isTextual());
+        await().atMost(Duration.ofSeconds(30)).until(() -> fx.state() != null && fx.state().path("lastCompletedRunId").isTextual());
         assertThat(fx.entitlement("sub_1").path("tier").asText()).as("the scheduled run repaired the drift").isEqualTo("pro");
 
         a.destroyForcibly().waitFor();
         long killedAt = System.currentTimeMillis();
-        waitUntil(Duration.ofSeconds(40), () -> fires("b").stream().anyMatch(t -> t > killedAt + 1000));
+        await().atMost(Duration.ofSeconds(40)).until(() -> fires("b").stream().anyMatch(t -> t > killedAt + 1000));
         assertThat(b.isAlive()).isTrue();
         assertThat(fires("b")).doesNotHaveDuplicates();
         String lastRun = fx.state().path("lastCompletedRunId").asText();
-        waitUntil(Duration.ofSeconds(30), () -> {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
             JsonNode state = fx.state();
             return !state.path("lastCompletedRunId").asText().equals(lastRun);
         });

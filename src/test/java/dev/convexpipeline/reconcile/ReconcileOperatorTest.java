@@ -21,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +29,7 @@ import static dev.convexpipeline.reconcile.FakeStripe.subscription;
 import static dev.convexpipeline.reconcile.ReconcileFixture.DAY;
 import static dev.convexpipeline.reconcile.ReconcileFixture.now;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The operator's triggers of the same run: admin API (with metrics) on a booted pipeline, and the CLI. */
 class ReconcileOperatorTest {
@@ -163,15 +163,9 @@ class ReconcileOperatorTest {
     }
 
     private static JsonNode waitForCompleted(int port, String runId) throws Exception {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            JsonNode last = JSON.readTree(admin(port, "GET", "/admin/reconcile/last").body());
-            if (runId.equals(last.path("lastCompleted").path("runId").asText())) {
-                return last;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("run " + runId + " did not complete");
+        return await("run " + runId + " completed").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> JSON.readTree(admin(port, "GET", "/admin/reconcile/last").body()),
+                        last -> runId.equals(last.path("lastCompleted").path("runId").asText()));
     }
 
     private static HttpResponse<String> admin(int port, String method, String path) throws IOException, InterruptedException {

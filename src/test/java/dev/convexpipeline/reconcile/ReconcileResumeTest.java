@@ -7,7 +7,6 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import static dev.convexpipeline.reconcile.FakeStripe.subscription;
 import static dev.convexpipeline.reconcile.ReconcileFixture.DAY;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A run whose instance stops after two pages (it hangs on the third, its lease runs out) is taken
@@ -77,6 +77,7 @@ class ReconcileResumeTest {
             CompletableFuture<ReconcileReport> killed = CompletableFuture.supplyAsync(() -> first.run("test", false));
             assertThat(stuck.await(30, TimeUnit.SECONDS)).isTrue();
             assertThat(fx.state().path("cursor").asText()).as("checkpointed after page 2").isEqualTo("sub_0150");
+            // The behaviour under test: the stuck run's 1 s lease runs out, so the next run may take it over.
             Thread.sleep(1500);
 
             ReconcileReport resumed = fx.reconciler(shortLease).run("test", false);
@@ -128,19 +129,17 @@ class ReconcileResumeTest {
                     .directory(new File(System.getProperty("user.dir")))
                     .redirectErrorStream(true).redirectOutput(work.resolve("cli.out").toFile()).start();
             try {
-                Instant deadline = Instant.now().plusSeconds(60);
-                while (!(fx.state() != null && fx.state().path("cursor").isTextual()
-                        && fx.state().path("report").path("pages").asLong() >= 3)) {
-                    assertThat(Instant.now()).as("the CLI run got going; its output: %s", Files.readString(work.resolve("cli.out")))
-                            .isBefore(deadline);
-                    assertThat(cli.isAlive()).as("CLI still running").isTrue();
-                    Thread.sleep(20);
-                }
+                await("the CLI run checkpointing its third page").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                        .failFast("the CLI exited before it was killed", () -> assertThat(cli.isAlive())
+                                .as("CLI still running; its output: %s", Files.readString(work.resolve("cli.out"))).isTrue())
+                        .until(() -> fx.state() != null && fx.state().path("cursor").isTextual()
+                                && fx.state().path("report").path("pages").asLong() >= 3);
             } finally {
                 cli.destroyForcibly().waitFor();
             }
             String cursorAtKill = fx.state().path("cursor").asText();
             assertThat(fx.state().path("status").asText()).isEqualTo("running");
+            // The behaviour under test: the killed process's 1 s lease runs out, so the next trigger may resume its run.
             Thread.sleep(1200);
 
             ReconcileSettings shortLease = new ReconcileSettings(FakeStripe.API_KEY, fx.stripe.apiBase(), 1000, 5,

@@ -63,6 +63,7 @@ class ReconcileRetrySafetyTest {
     @Test
     void aTakeOverWhoseReplyIsLostStillReportsTheResumedRun() throws InterruptedException {
         store.begin("run-dead", "owner-dead", LEASE_MS);
+        // Time passing is the point: 20 ms on, the dead owner's heartbeat is older than the 10 ms lease the take-over passes.
         Thread.sleep(20);
         proxy.loseReplyNext(1, "reconcile:begin");
         // A 10 ms lease: the dead owner's has run out, the take-over's own (stamped by the first call) has not.

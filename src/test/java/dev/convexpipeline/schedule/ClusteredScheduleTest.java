@@ -2,6 +2,7 @@ package dev.convexpipeline.schedule;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,13 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.convexpipeline.schedule.QuartzClusterNodes.waitUntil;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Two pipeline processes on one PostgreSQL-backed Quartz cluster: a schedule fires once per tick
  * across both, and the survivor keeps firing after the other is killed.
  */
+@Tag("postgres")
 class ClusteredScheduleTest {
     @TempDir
     Path work;
@@ -51,14 +53,14 @@ class ClusteredScheduleTest {
         Process a = startNode("a");
         Process b = startNode("b");
 
-        waitUntil(Duration.ofSeconds(60), () -> fires("a").size() + fires("b").size() >= 6);
+        await().atMost(Duration.ofSeconds(60)).until(() -> fires("a").size() + fires("b").size() >= 6);
         List<Long> all = new ArrayList<>(fires("a"));
         all.addAll(fires("b"));
         assertThat(all).as("each scheduled tick fired on exactly one instance").doesNotHaveDuplicates();
 
         a.destroyForcibly().waitFor();
         long killedAt = System.currentTimeMillis();
-        waitUntil(Duration.ofSeconds(40), () -> fires("b").stream().anyMatch(t -> t > killedAt + 1000));
+        await().atMost(Duration.ofSeconds(40)).until(() -> fires("b").stream().anyMatch(t -> t > killedAt + 1000));
         assertThat(b.isAlive()).isTrue();
         List<Long> afterKill = fires("b").stream().filter(t -> t > killedAt + 1000).toList();
         assertThat(afterKill).as("the survivor fires after the other instance died").isNotEmpty();

@@ -14,13 +14,13 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * Real pipeline processes ({@code PipelineCli serve}) joined into one Quartz cluster on the
@@ -59,7 +59,7 @@ public final class QuartzClusterNodes implements AutoCloseable {
         builder.environment().putAll(all);
         Process process = builder.start();
         processes.add(process);
-        waitUntil(Duration.ofSeconds(60), () -> live(managementPort) || !process.isAlive());
+        await("node " + node + " live").atMost(Duration.ofSeconds(60)).until(() -> live(managementPort) || !process.isAlive());
         if (!process.isAlive()) {
             throw new AssertionError("node " + node + " did not start; its output: " + output(node));
         }
@@ -72,16 +72,6 @@ public final class QuartzClusterNodes implements AutoCloseable {
             return Files.readString(work.resolve(node + ".out"));
         } catch (IOException e) {
             return "(none)";
-        }
-    }
-
-    public static void waitUntil(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("condition not met within " + timeout);
-            }
-            Thread.sleep(200);
         }
     }
 

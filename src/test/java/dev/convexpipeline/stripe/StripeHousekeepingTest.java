@@ -6,11 +6,13 @@ import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import static dev.convexpipeline.stripe.StripeFixture.NODES;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class StripeHousekeepingTest {
     private static final long DAY = 86_400_000L;
@@ -33,11 +35,10 @@ class StripeHousekeepingTest {
             // Every second, two documents per batch: the five old events need three batches.
             try (PipelineRuntime pipeline = StripeFixture.pipeline(emulator, Map.of(
                     "housekeeping.cron", "* * * * * ?", "housekeeping.batch-size", "2"))) {
-                long deadline = System.currentTimeMillis() + 15_000;
-                while (System.currentTimeMillis() < deadline && (emulator.documents("stripe_events").size() > 2
-                        || emulator.documents("evm_challenges").size() > 1)) {
-                    Thread.sleep(200);
-                }
+                await("housekeeping done").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> emulator.documents("stripe_events").size() <= 2
+                                && emulator.documents("auth_challenges").size() <= 2
+                                && emulator.documents("evm_challenges").size() <= 1);
                 assertThat(StripeFixture.metrics(pipeline)).contains("stripe_housekeeping_deleted_total{table=\"stripe_events\"} 5.0");
             }
             assertThat(emulator.documents("stripe_events").stream().map(d -> d.path("eventId").asText()))

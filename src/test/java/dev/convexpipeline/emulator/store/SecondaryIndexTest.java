@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The store's secondary indexes agree with a scan after every kind of write, at every snapshot, and after a restart. */
 class SecondaryIndexTest {
@@ -82,19 +83,11 @@ class SecondaryIndexTest {
                 assertThat(lookup(store.latest(), "eventId", TextNode.valueOf("evt_1"))).isEmpty();
                 return null;
             });
-            assertThatThrowsInsideWrite(store);
-            assertThat(lookup(store.latest(), "eventId", TextNode.valueOf("evt_rolled_back"))).isEmpty();
-        }
-    }
-
-    private static void assertThatThrowsInsideWrite(DocumentStore store) {
-        try {
-            store.write(tx -> {
+            assertThatThrownBy(() -> store.write(tx -> {
                 tx.insert(EVENTS, event("evt_rolled_back", "cus_1", 1));
                 throw new IllegalStateException("abort");
-            });
-        } catch (IllegalStateException expected) {
-            // nothing committed
+            })).as("the body's exception reaches the caller").isInstanceOf(IllegalStateException.class).hasMessage("abort");
+            assertThat(lookup(store.latest(), "eventId", TextNode.valueOf("evt_rolled_back"))).as("nothing committed").isEmpty();
         }
     }
 
