@@ -23,7 +23,9 @@ public final class PipelineRuntime implements AutoCloseable {
         ConfigFile.require(configFile);
         Main main = new Main();
         main.setPropertyPlaceholderLocations("file:" + configFile.toAbsolutePath());
-        Map<String, String> all = new LinkedHashMap<>(overrides);
+        // NAME_FILE secrets count as the environment: below the explicit overrides.
+        Map<String, String> all = new LinkedHashMap<>(EnvironmentFiles.overrides(configFile, System.getenv()));
+        all.putAll(overrides);
         all.forEach(main::addOverrideProperty);
         return new PipelineRuntime(main);
     }
