@@ -174,9 +174,20 @@ class DockerStackTest {
         // The build stage needs nothing built outside it.
         assertThat(copies.get("build")).containsExactly("pom.xml", "src/main");
         // The server stage: the jar from the build stage, the configuration and routes serve reads.
-        assertThat(copies.get("server")).contains("--from=build /src/target/convex-pipeline.jar", "config", "routes");
+        assertThat(copies.get("server")).contains("--from=build /src/target/server/convex-pipeline-server.jar",
+                "config", "routes");
+        assertThat(dockerfile).contains("mvn -B -q package -Dserver -Dmaven.test.skip=true");
         assertThat(dockerfile).contains("WORKDIR /opt/convex-pipeline").contains("CMD [\"serve\"]");
-        assertThat(Files.readString(Path.of("pom.xml"))).contains("<finalName>convex-pipeline</finalName>");
+        String pom = Files.readString(Path.of("pom.xml"));
+        assertThat(pom).contains("<finalName>convex-pipeline-server</finalName>")
+                .contains("<directory>${project.basedir}/target/server</directory>");
+        // The server build leaves out the sandbox's packages, and S3Proxy is declared only for the sandbox build.
+        String serverProfile = pom.substring(pom.indexOf("<id>server</id>"));
+        assertThat(serverProfile).contains("<exclude>dev/convexpipeline/emulator/**</exclude>",
+                "<exclude>dev/convexpipeline/sandbox/**</exclude>", "<exclude>dev/convexpipeline/convex/bench/**</exclude>");
+        String sandboxProfile = pom.substring(pom.indexOf("<id>sandbox</id>"), pom.indexOf("<id>server</id>"));
+        assertThat(sandboxProfile).contains("<artifactId>s3proxy</artifactId>");
+        assertThat(pom.substring(0, pom.indexOf("<profiles>"))).doesNotContain("<artifactId>s3proxy</artifactId>");
         assertThat(Path.of("config/application.properties")).isRegularFile();
         assertThat(Files.readString(Path.of("config/application.properties")))
                 .contains("file:{{env:PIPELINE_ROUTES_DIR:routes}}/*.camel.yaml");

@@ -1,6 +1,5 @@
 package dev.convexpipeline.reconcile;
 
-import com.google.common.util.concurrent.RateLimiter;
 import com.stripe.exception.ApiConnectionException;
 import com.stripe.net.HttpURLConnectionClient;
 import com.stripe.net.StripeRequest;
@@ -18,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * stripe-java's HTTP client with reconcile's pacing and retries. stripe-java calls
  * {@link #requestWithRetries} for every API call; here every attempt first takes a permit from a
- * smooth client-side rate limiter (Guava's {@link RateLimiter}), and 429, 5xx and connection
+ * client-side pacer ({@link RequestPacer}), and 429, 5xx and connection
  * failures are retried up to {@code maxAttempts}:
  * <ul>
  *   <li>{@code Stripe-Should-Retry: false} stops at once (Stripe says a retry cannot succeed);
@@ -33,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PacedStripeHttpClient extends HttpURLConnectionClient {
     private static final Logger LOG = LoggerFactory.getLogger(PacedStripeHttpClient.class);
 
-    private final RateLimiter limiter;
+    private final RequestPacer limiter;
     private final int maxAttempts;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
@@ -42,7 +41,7 @@ public final class PacedStripeHttpClient extends HttpURLConnectionClient {
     private final AtomicLong throttled = new AtomicLong();
 
     public PacedStripeHttpClient(double requestsPerSecond, int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
-        this.limiter = RateLimiter.create(requestsPerSecond);
+        this.limiter = new RequestPacer(requestsPerSecond);
         this.maxAttempts = maxAttempts;
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;

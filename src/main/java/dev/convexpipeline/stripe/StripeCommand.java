@@ -23,11 +23,12 @@ import java.util.concurrent.Callable;
  * {@code stripe}: operator commands for the Stripe webhook's ledger, calling Convex directly with the
  * settings of config/application.properties (and the environment), so they work while the pipeline
  * is down. {@code events} lists what needs attention, {@code reapply} re-evaluates one event,
- * {@code sign} prints a Stripe-Signature header for a test body, {@code bench} is the benchmark.
+ * {@code sign} prints a Stripe-Signature header for a test body, {@code bench} is the benchmark
+ * (full jar only: added by {@link dev.convexpipeline.PipelineCli}).
  */
 @Command(name = "stripe", mixinStandardHelpOptions = true,
         description = "Stripe webhook operations: list events needing attention, re-apply one, sign a test event, benchmark.",
-        subcommands = {StripeCommand.Events.class, StripeCommand.Reapply.class, StripeCommand.Sign.class, StripeBenchmark.class})
+        subcommands = {StripeCommand.Events.class, StripeCommand.Reapply.class, StripeCommand.Sign.class})
 public final class StripeCommand implements Runnable {
     @Option(names = "--config", defaultValue = "config/application.properties",
             description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
