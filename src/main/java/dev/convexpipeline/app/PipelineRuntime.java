@@ -33,11 +33,19 @@ public final class PipelineRuntime implements AutoCloseable {
     /** Starts Camel and returns once every route runs. */
     public PipelineRuntime start() throws Exception {
         main.start();
+        try {
+            ListenerCheck.requireBound(main.getCamelContext());
+        } catch (IllegalStateException e) {
+            main.stop();
+            throw e;
+        }
         return this;
     }
 
     /** Starts Camel and blocks until the JVM is asked to stop (SIGTERM/Ctrl-C). */
     public int runUntilStopped() throws Exception {
+        // Started first, so a listener that cannot bind ends the command with its reason.
+        start();
         main.run();
         return main.getExitCode();
     }
