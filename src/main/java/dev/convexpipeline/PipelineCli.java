@@ -54,10 +54,21 @@ public final class PipelineCli implements Runnable {
         });
         // One short reason line for a failed command, not a stack trace; details go to the log.
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            commandLine.getErr().println(commandLine.getCommandName() + " failed: " + OperatorMessages.describe(ex));
+            String command = commandName(commandLine);
+            String reason = OperatorMessages.describe(ex);
+            JsonOutput.of(commandLine).ifPresent(json -> JsonOutput.print(commandLine.getOut(), JsonOutput.failure(command, reason)));
+            commandLine.getErr().println(command + " failed: " + reason);
+            commandLine.getErr().flush();
             return 1;
         });
         return cli;
+    }
+
+    /** The command's full name as typed after the jar: {@code backup run}, {@code reconcile}. */
+    public static String commandName(CommandLine commandLine) {
+        String qualified = commandLine.getCommandSpec().qualifiedName(" ");
+        String root = commandLine.getCommandSpec().root().name();
+        return qualified.startsWith(root + " ") ? qualified.substring(root.length() + 1) : qualified;
     }
 
     /** Whether this jar has the sandbox, emulator and benchmark commands (the full jar) or not (the server jar). */

@@ -1,5 +1,7 @@
 package dev.convexpipeline.ops;
 
+import dev.convexpipeline.JsonOutput;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.OperatorMessages;
@@ -91,7 +93,7 @@ public final class AdminApiBridge {
     private static void reply(RoutingContext request, int status, Object body) {
         String text;
         try {
-            text = body == null ? "" : body instanceof String s ? s : JSON.writeValueAsString(body);
+            text = body == null ? "" : JsonOutput.normalizeBody(body);
         } catch (Exception e) {
             status = 500;
             text = "{\"error\":\"response could not be serialized\"}";

@@ -1,11 +1,13 @@
 package dev.convexpipeline.stripe;
 
+import dev.convexpipeline.JsonOutput;
 import dev.convexpipeline.app.ConfigFile;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.convexpipeline.convex.ConvexClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -81,18 +83,18 @@ public final class StripeCommand implements Runnable {
         @Option(names = "--limit", defaultValue = "50", description = "At most this many events (1-500, default ${DEFAULT-VALUE}).")
         int limit;
 
-        @Option(names = "--json", description = "One JSON document instead of a table.")
-        boolean json;
+        @Mixin
+        JsonOutput json;
 
         @Override
         public Integer call() {
             PrintWriter out = parent.spec.commandLine().getOut();
             try (Operations ops = parent.operations()) {
                 List<StripeEventLedger.LedgerEntry> entries = ops.operations().list(all, limit);
-                if (json) {
+                if (json.enabled()) {
                     ArrayNode array = JsonNodeFactory.instance.arrayNode();
                     entries.forEach(entry -> array.add(StripeOperations.toJson(entry)));
-                    out.println(JsonNodeFactory.instance.objectNode().set("events", array).toPrettyString());
+                    json.print(JsonNodeFactory.instance.objectNode().set("events", array));
                 } else if (entries.isEmpty()) {
                     out.println(all ? "No Stripe events recorded." : "No Stripe events need attention.");
                 } else {
