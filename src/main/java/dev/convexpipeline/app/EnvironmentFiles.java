@@ -28,6 +28,35 @@ public final class EnvironmentFiles {
         if (environment.keySet().stream().noneMatch(name -> name.endsWith("_FILE"))) {
             return overrides;
         }
+        templates(config).forEach((key, template) -> {
+            String name = template.variable();
+            String file = environment.get(name + "_FILE");
+            if (file == null) {
+                return;
+            }
+            if (environment.containsKey(name)) {
+                throw new IllegalArgumentException("both " + name + " and " + name
+                        + "_FILE are set: set only one of them");
+            }
+            String value = read(name + "_FILE", Path.of(file));
+            overrides.put(key, template.value().replace(template.placeholder(), value));
+        });
+        return overrides;
+    }
+
+    /** Whether {@code environment} sets the setting {@code key} (as NAME or NAME_FILE). */
+    public static boolean setInEnvironment(Path config, String key, Map<String, String> environment) {
+        Template template = templates(config).get(key);
+        return template != null && (environment.containsKey(template.variable())
+                || environment.containsKey(template.variable() + "_FILE"));
+    }
+
+    /** A setting's value in config/application.properties and its {{env:NAME:default}} placeholder. */
+    private record Template(String value, String placeholder, String variable) {
+    }
+
+    private static Map<String, Template> templates(Path config) {
+        Map<String, Template> templates = new LinkedHashMap<>();
         try {
             for (String line : Files.readAllLines(config, StandardCharsets.UTF_8)) {
                 Matcher setting = SETTING.matcher(line.strip());
@@ -35,25 +64,14 @@ public final class EnvironmentFiles {
                     continue;
                 }
                 Matcher env = ENV.matcher(setting.group(2));
-                if (!env.find()) {
-                    continue;
+                if (env.find()) {
+                    templates.put(setting.group(1), new Template(setting.group(2), env.group(), env.group(1)));
                 }
-                String name = env.group(1);
-                String file = environment.get(name + "_FILE");
-                if (file == null) {
-                    continue;
-                }
-                if (environment.containsKey(name)) {
-                    throw new IllegalArgumentException("both " + name + " and " + name
-                            + "_FILE are set: set only one of them");
-                }
-                String value = read(name + "_FILE", Path.of(file));
-                overrides.put(setting.group(1), env.replaceFirst(Matcher.quoteReplacement(value)));
             }
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + config + ": " + e.getMessage(), e);
         }
-        return overrides;
+        return templates;
     }
 
     private static String read(String variable, Path file) {
