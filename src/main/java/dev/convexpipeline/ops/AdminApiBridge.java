@@ -1,6 +1,7 @@
 package dev.convexpipeline.ops;
 
 import dev.convexpipeline.JsonOutput;
+import dev.convexpipeline.SettingMissingException;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -69,13 +70,17 @@ public final class AdminApiBridge {
             });
             if (exchange.getException() != null) {
                 Exception failure = exchange.getException();
-                int status = failure instanceof IllegalArgumentException ? 400 : 500;
+                int status = statusFor(failure);
                 LOG.warn("Admin request {} {} failed: {}", request.request().method(), request.normalizedPath(),
                         OperatorMessages.describe(failure));
                 reply(request, status, error(OperatorMessages.describe(failure)));
                 return;
             }
             Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+            String allow = exchange.getMessage().getHeader("Allow", String.class);
+            if (allow != null) {
+                request.response().putHeader("Allow", allow);
+            }
             reply(request, status == null ? 200 : status, exchange.getMessage().getBody());
         } finally {
             try {
@@ -84,6 +89,19 @@ public final class AdminApiBridge {
                 // Closing a producer template only releases a cache.
             }
         }
+    }
+
+    /** 400 for bad input, 503 for a missing setting (set it, then retry), 500 for the rest. */
+    static int statusFor(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SettingMissingException) {
+                return 503;
+            }
+            if (cause instanceof IllegalArgumentException) {
+                return 400;
+            }
+        }
+        return 500;
     }
 
     private static ObjectNode error(String message) {

@@ -259,7 +259,7 @@ public final class Reconciler {
     /** Without a key every run would fail at its first request: refuse before claiming anything. */
     private void requireStripeKey() {
         if (settings.stripeSecretKey().isBlank()) {
-            throw new IllegalStateException("stripe.secret-key is empty: set STRIPE_SECRET_KEY (a restricted key that can"
+            throw new dev.convexpipeline.SettingMissingException("stripe.secret-key is empty: set STRIPE_SECRET_KEY (a restricted key that can"
                     + " read subscriptions and events is enough) to run reconcile");
         }
     }

@@ -39,7 +39,7 @@ public final class StripeReader {
 
     public StripeReader(ReconcileSettings settings) {
         if (settings.stripeSecretKey().isBlank()) {
-            throw new IllegalStateException("stripe.secret-key is empty: set STRIPE_SECRET_KEY (a restricted key that can read"
+            throw new dev.convexpipeline.SettingMissingException("stripe.secret-key is empty: set STRIPE_SECRET_KEY (a restricted key that can read"
                     + " subscriptions and events is enough)");
         }
         this.http = new PacedStripeHttpClient(settings.rateLimitPerSecond(), settings.maxAttempts(),
