@@ -39,6 +39,7 @@ public final class PacedStripeHttpClient extends HttpURLConnectionClient {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong throttled = new AtomicLong();
+    private volatile String lastFailure;
 
     public PacedStripeHttpClient(double requestsPerSecond, int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
         this.limiter = new RequestPacer(requestsPerSecond);
@@ -57,7 +58,11 @@ public final class PacedStripeHttpClient extends HttpURLConnectionClient {
                 response = request(request);
             } catch (ApiConnectionException e) {
                 if (attempt >= maxAttempts) {
-                    throw e;
+                    // stripe-java's own text names its default host, not the one this request went to.
+                    String failure = "connection to Stripe failed: " + request.method() + " " + endpoint(request)
+                            + ", " + attempt + " attempt(s): " + rootMessage(e);
+                    lastFailure = failure;
+                    throw new ApiConnectionException(failure, e);
                 }
                 pause(request, attempt, "connection failed (" + e.getMessage() + ")", backoff(attempt));
                 continue;
@@ -69,12 +74,33 @@ public final class PacedStripeHttpClient extends HttpURLConnectionClient {
             boolean retryable = shouldRetry.map("true"::equals)
                     .orElse(response.code() == 429 || response.code() >= 500);
             if (!retryable || attempt >= maxAttempts) {
+                if (response.code() >= 400) {
+                    lastFailure = "Stripe answered HTTP " + response.code() + " to " + request.method() + " "
+                            + endpoint(request) + " after " + attempt + " attempt(s)";
+                }
                 return response;
             }
             Optional<Duration> stripeDelay = retryAfter(response);
             Duration delay = stripeDelay.isPresent() ? stripeDelay.get() : backoff(attempt);
             pause(request, attempt, "HTTP " + response.code(), delay);
         }
+    }
+
+    /** What the last request that failed for good was: status or connection failure, endpoint (with the host used), attempts. */
+    Optional<String> lastFailure() {
+        return Optional.ofNullable(lastFailure);
+    }
+
+    private static String endpoint(StripeRequest request) {
+        return request.url().getProtocol() + "://" + request.url().getAuthority() + request.url().getPath();
+    }
+
+    private static String rootMessage(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     private void pause(StripeRequest request, int attempt, String why, Duration delay) throws ApiConnectionException {

@@ -156,6 +156,9 @@ public final class Reconciler {
         }
         try {
             String runId = "rec_" + RUN_ID_TIME.format(Instant.now()) + "_" + UUID.randomUUID().toString().substring(0, 6);
+            // reconcile:begin answers with the new owner; who held a run it takes over is read first.
+            String previousOwner = store.state().filter(st -> "running".equals(st.path("status").asText()))
+                    .map(st -> st.path("owner").asText()).orElse("unknown");
             JsonNode state = store.begin(runId, owner, settings.lease().toMillis());
             boolean resumed = state.path("resumed").asBoolean(false);
             ReconcileReport report;
@@ -171,7 +174,7 @@ public final class Reconciler {
                 LOG.info("Reconcile run {} resumed by {} (trigger {}) in phase {} after {}: its previous owner {} stopped checking in",
                         report.runId(), owner, trigger, state.path("phase").asText(),
                         state.path("cursor").isTextual() ? state.path("cursor").asText() : "the start of the phase",
-                        state.path("owner").asText());
+                        previousOwner);
             } else {
                 LOG.info("Reconcile run {} started by {} ({})", report.runId(), trigger, owner);
             }
@@ -241,7 +244,7 @@ public final class Reconciler {
         } catch (Exception e) {
             counters.sync();
             report.status = "failed";
-            report.error = OperatorMessages.describe(e);
+            report.error = stripe == null ? OperatorMessages.describe(e) : stripe.explain(e);
             report.finishedAt = (double) System.currentTimeMillis();
             LOG.error("Reconcile run {} failed and is recorded as failed: {} — the next run starts over; {}",
                     report.runId(), report.error, report.summary());
@@ -273,8 +276,9 @@ public final class Reconciler {
                     + current.get().runId() + " — wait for it to finish");
         }
         Counters counters = new Counters(report);
+        StripeReader stripe = null;
         try {
-            StripeReader stripe = new StripeReader(settings);
+            stripe = new StripeReader(settings);
             counters.stripe = stripe;
             JsonNode state = store.state().orElse(MissingNode.getInstance());
             replayEvents(report, stripe, eventsSince(state), counters, true);
@@ -286,7 +290,7 @@ public final class Reconciler {
         } catch (Exception e) {
             counters.sync();
             report.status = "failed";
-            report.error = OperatorMessages.describe(e);
+            report.error = stripe == null ? OperatorMessages.describe(e) : stripe.explain(e);
         } finally {
             report.finishedAt = (double) System.currentTimeMillis();
             current.set(null);

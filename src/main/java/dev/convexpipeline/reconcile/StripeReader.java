@@ -132,6 +132,16 @@ public final class StripeReader {
     }
 
     /** HTTP requests sent to Stripe so far, retries included. */
+    /**
+     * An operator's account of a failed Stripe read: the HTTP status or connection failure, the
+     * endpoint with the host actually used, and the attempts, then stripe-java's own message.
+     */
+    public String explain(Exception failure) {
+        String message = dev.convexpipeline.OperatorMessages.describe(failure);
+        return http.lastFailure().filter(last -> !message.startsWith(last))
+                .map(last -> last + ": " + message).orElse(message);
+    }
+
     public long requests() {
         return http.requests();
     }

@@ -1,5 +1,6 @@
 package dev.convexpipeline.reconcile;
 
+import dev.convexpipeline.testing.CapturedLogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,7 +80,13 @@ class ReconcileResumeTest {
             assertThat(fx.state().path("cursor").asText()).as("checkpointed after page 2").isEqualTo("sub_0150");
             Thread.sleep(1500);
 
-            ReconcileReport resumed = fx.reconciler(shortLease).run("test", false);
+            String previousOwner = fx.state().path("owner").asText();
+            ReconcileReport resumed;
+            try (CapturedLogs logs = new CapturedLogs()) {
+                resumed = fx.reconciler(shortLease).run("test", false);
+                assertThat(logs.text()).as("the resume log names the owner that stopped")
+                        .contains("its previous owner " + previousOwner + " stopped checking in");
+            }
 
             assertThat(resumed.status()).isEqualTo("completed");
             assertThat(resumed.resumes()).isEqualTo(1);
