@@ -29,6 +29,8 @@ public final class StripeWebhook {
     private final StripeEventLedger ledger;
     private final StripeMetrics metrics;
     private final long maxBodyBytes;
+    // At most one INFO summary a minute: rejections come from anyone who can reach the public port.
+    private final WebhookRejections rejections;
 
     public StripeWebhook(WebhookSignatureVerifier verifier, StripeEventTranslator translator, StripeEventLedger ledger,
                          StripeMetrics metrics, long maxBodyBytes) {
@@ -37,12 +39,20 @@ public final class StripeWebhook {
         this.ledger = ledger;
         this.metrics = metrics;
         this.maxBodyBytes = maxBodyBytes;
+        this.rejections = new WebhookRejections(metrics, java.time.Duration.ofMinutes(1), System::nanoTime);
     }
 
     /** Takes the body as the exact bytes received (never a re-encoded string) and enforces the size limit. */
     public void receive(Exchange exchange) {
         exchange.setProperty(RECEIVED_AT, System.nanoTime());
         Message in = exchange.getMessage();
+        String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType != null && !contentType.isBlank()
+                && !contentType.split(";")[0].strip().equalsIgnoreCase("application/json")) {
+            // A form or text body would be decoded by the HTTP layer and no longer be the signed bytes.
+            throw new WebhookRejectedException(415, "unsupported_content_type", "Content-Type " + contentType.split(";")[0].strip()
+                    + " is not accepted: Stripe sends application/json, and the signature covers the JSON body as sent");
+        }
         Long declared = in.getHeader(Exchange.CONTENT_LENGTH, Long.class);
         if (declared != null && declared > maxBodyBytes) {
             throw tooLarge();
@@ -110,9 +120,13 @@ public final class StripeWebhook {
     /** Bad input (4xx): nothing was stored. */
     public void rejected(Exchange exchange) {
         WebhookRejectedException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, WebhookRejectedException.class);
-        metrics.rejected(e.reasonCode());
-        LOG.info("Stripe webhook rejected with {}: {}", e.status(), e.getMessage());
+        rejections.record(e.status(), e.reasonCode(), e.getMessage());
         reply(exchange, e.status(), NODES.objectNode().put("error", e.reasonCode()).put("message", e.getMessage()));
+    }
+
+    /** A rejection answered before the route runs (413 by the server's body limit, 405 for another method). */
+    public void rejectedBeforeRoute(int status, String reasonCode) {
+        rejections.record(status, reasonCode, reasonCode);
     }
 
     /** Convex unreachable or failing, or our own configuration broken: 503 so Stripe retries later. */
