@@ -106,7 +106,7 @@ public final class BackupCommand implements Runnable {
         @Override
         int call(BackupService service) throws Exception {
             BackupCatalog.Listing listing = service.list();
-            List<BackupSummary> rows = listing.backups().stream().map(BackupSummary::of).toList();
+            List<BackupSummary> rows = listing.backups().stream().map(entry -> BackupSummary.of(entry, service.target())).toList();
             if (json.enabled()) {
                 json.print(Map.of("target", service.target().describe(), "instance", service.layout().instance(),
                         "backups", rows, "incomplete", listing.incomplete().stream().map(StoredObject::key).toList()));

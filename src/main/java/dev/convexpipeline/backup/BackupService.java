@@ -271,7 +271,8 @@ public final class BackupService implements AutoCloseable {
         boolean ok = differences.isEmpty();
         VerifyReport report = new VerifyReport(entry.id(), ok, List.copyOf(differences),
                 scanned == null ? 0 : scanned.bytes(), scanned == null ? null : scanned.sha256(),
-                scanned == null ? 0 : scanned.tables().size(), scanned == null ? 0 : scanned.userDocuments(), millis);
+                scanned == null ? 0 : (int) scanned.tables().keySet().stream().filter(SnapshotScanner::isUserTable).count(),
+                scanned == null ? 0 : scanned.userDocuments(), millis);
         BackupEntry.Verification mark = new BackupEntry.Verification(clock.instant().toString(), ok, report.firstDifference());
         target.put(layout.key(Long.parseLong(entry.id()), BackupLayout.Kind.VERIFIED),
                 BackupManifest.JSON.writeValueAsBytes(mark), "application/json");

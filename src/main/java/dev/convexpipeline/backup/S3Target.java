@@ -112,6 +112,11 @@ public final class S3Target implements BackupTarget {
         return keyPrefix + key;
     }
 
+    @Override
+    public String location(String key) {
+        return objectKey(key);
+    }
+
     String uri(String key) {
         return "s3://" + settings.bucket() + "/" + objectKey(key);
     }
