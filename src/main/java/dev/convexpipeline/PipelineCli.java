@@ -26,6 +26,9 @@ public final class PipelineCli implements Runnable {
      * Commands only the full jar has (the emulator, the sandbox, the benchmarks): the server jar
      * (-Dserver build, the Docker image) is compiled without them, so they are added by name when present.
      */
+    /** Commands that act on the deployment or its backups: each run is audited. */
+    private static final List<String> AUDITED = List.of("backup", "stripe events", "stripe reapply", "reconcile");
+
     private static final List<List<String>> SANDBOX_COMMANDS = List.of(
             List.of("dev.convexpipeline.emulator.EmulatorCommand"),
             List.of("dev.convexpipeline.sandbox.SandboxCommand"),
@@ -39,6 +42,31 @@ public final class PipelineCli implements Runnable {
             optionalCommand(path.get(path.size() - 1)).ifPresent(parent::addSubcommand);
         }
         cli.addSubcommand(new CommandLine.HelpCommand());
+        // Every operator action leaves one audit line (what, target, outcome, who), success or not.
+        cli.setExecutionStrategy(parseResult -> {
+            CommandLine.ParseResult last = parseResult;
+            while (last.hasSubcommand()) {
+                last = last.subcommand();
+            }
+            String command = commandName(last.commandSpec().commandLine());
+            boolean audited = AUDITED.stream().anyMatch(prefix -> command.equals(prefix) || command.startsWith(prefix + " "))
+                    && !last.isUsageHelpRequested() && !last.isVersionHelpRequested();
+            String target = last.matchedPositionals().stream().map(p -> String.valueOf((Object) p.getValue()))
+                    .reduce((a, b) -> a + " " + b).orElse("");
+            String actor = "cli user " + System.getProperty("user.name", "unknown");
+            try {
+                int exit = new CommandLine.RunLast().execute(parseResult);
+                if (audited) {
+                    Audit.record(command, target, exit == 0 ? "ok" : "exit " + exit, actor);
+                }
+                return exit;
+            } catch (CommandLine.ExecutionException e) {
+                if (audited) {
+                    Audit.record(command, target, "failed: " + OperatorMessages.describe(e), actor);
+                }
+                throw e;
+            }
+        });
         // Picocli omits the usage when it has a suggestion; operators get both.
         cli.setParameterExceptionHandler((ex, args) -> {
             CommandLine command = ex.getCommandLine();
