@@ -62,7 +62,8 @@ public final class PipelineCli implements Runnable {
                 return exit;
             } catch (CommandLine.ExecutionException e) {
                 if (audited) {
-                    Audit.record(command, target, "failed: " + OperatorMessages.describe(e), actor);
+                    Audit.record(command, target, "failed: " + OperatorMessages.describe(e.getCause() == null ? e : e.getCause()),
+                            actor);
                 }
                 throw e;
             }

@@ -141,6 +141,12 @@ class DockerStackTest {
             }
         }
         Set<String> needed = new LinkedHashSet<>(pipelineVariables());
+        // The logging variables log4j2.properties reads (LOG_LEVEL, LOG_FORMAT).
+        Matcher logging = Pattern.compile("\\$\\{env:([A-Z0-9_]+)")
+                .matcher(Files.readString(Path.of("src/main/resources/log4j2.properties")));
+        while (logging.find()) {
+            needed.add(logging.group(1));
+        }
         needed.addAll(interpolated("docker-compose.yml"));
         needed.addAll(interpolated("docker-compose.cluster.yml"));
         assertThat(needed).hasSizeGreaterThan(60);

@@ -4,6 +4,7 @@ import dev.convexpipeline.OperatorMessages;
 import dev.convexpipeline.PipelineVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,6 +120,8 @@ public final class BackupService implements AutoCloseable {
         try {
             SnapshotSource.Snapshot snapshot = source.take();
             long ts = snapshot.snapshotTs();
+            // Every log line of this backup carries its id (the snapshot timestamp).
+            MDC.put("backupId", Long.toString(ts));
             label = ts + " (" + BackupLayout.toInstant(ts) + ")";
             for (int attempt = 1; ; attempt++) {
                 try {
@@ -148,6 +151,7 @@ public final class BackupService implements AutoCloseable {
             LOG.error("{} — nothing was kept; the next scheduled run tries again", message);
             throw new BackupFailedException(message, e);
         } finally {
+            MDC.remove("backupId");
             running.unlock();
         }
     }

@@ -13,6 +13,7 @@ import dev.convexpipeline.stripe.SubscriptionEntitlement;
 import dev.convexpipeline.stripe.SubscriptionEntitlementMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -202,6 +203,16 @@ public final class Reconciler {
     // ---- the run -----------------------------------------------------------------------------
 
     private ReconcileReport execute(Claim claim) {
+        // Every log line of the run carries its id.
+        MDC.put("runId", claim.report().runId());
+        try {
+            return executeClaimed(claim);
+        } finally {
+            MDC.remove("runId");
+        }
+    }
+
+    private ReconcileReport executeClaimed(Claim claim) {
         ReconcileReport report = claim.report();
         StripeReader stripe = null;
         Counters counters = new Counters(report);

@@ -7,6 +7,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.time.Duration;
 
@@ -84,6 +85,8 @@ public final class StripeWebhook {
     /** Reads the verified body as a Stripe event and exposes its id to the idempotent consumer. */
     public void parse(Exchange exchange) {
         StripeEvent event = StripeEvent.parse(exchange.getMessage().getBody(byte[].class));
+        // Every log line about this delivery carries its event id (removed when it is answered).
+        MDC.put("eventId", event.id());
         exchange.setProperty(EVENT, event);
         exchange.getMessage().setHeader(EVENT_ID_HEADER, event.id());
     }
@@ -141,6 +144,7 @@ public final class StripeWebhook {
     }
 
     private void reply(Exchange exchange, int status, ObjectNode body) {
+        MDC.remove("eventId");
         Message message = exchange.getMessage();
         // Request headers (Stripe-Signature among them) must not be echoed back as response headers.
         message.removeHeaders("*");

@@ -85,6 +85,19 @@ class CliJsonOutputTest {
                 assertThat(run.stderr()).contains(" INFO ");
             }
         }
+        // LOG_FORMAT=json: every log line is a JSON object, and the backup's lines carry its id.
+        Map<String, String> jsonLogs = new HashMap<>(env);
+        jsonLogs.put("LOG_FORMAT", "json");
+        Run logged = run(jsonLogs, List.of("backup", "run", "--json"));
+        assertThat(logged.exit()).isZero();
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : logged.stderr().strip().split("\n")) {
+            lines.add(JSON.readTree(line));
+        }
+        assertThat(lines).anySatisfy(line -> assertThat(line.path("contextMap").path("backupId").asText())
+                .isEqualTo(logged.json().path("id").asText()));
+        assertThat(lines).anySatisfy(line -> assertThat(line.path("message").asText()).startsWith("audit action=\"backup run\""));
+
         Run status = run(env, List.of("reconcile", "--status"));
         assertThat(status.exit()).isZero();
         assertIntegralNumbers(status.json(), "reconcile --status");
