@@ -131,8 +131,8 @@ public final class BackupService implements AutoCloseable {
                         throw e;
                     }
                     Duration delay = retryDelay.multipliedBy(1L << Math.min(attempt - 1, 10));
-                    LOG.warn("Backup {} attempt {}/{} failed: {}; nothing of it was kept, streaming the same snapshot"
-                            + " again in {} s", label, attempt, attempts, OperatorMessages.describe(e), delay.toSeconds());
+                    LOG.warn("Backup {} attempt {}/{} failed: {}; {}, streaming the same snapshot again in {} s", label,
+                            attempt, attempts, OperatorMessages.describe(e), whatWasKept(e), delay.toSeconds());
                     Thread.sleep(delay.toMillis());
                     Optional<SnapshotSource.Snapshot> again = source.reopen(snapshot);
                     if (again.isEmpty()) {
@@ -148,7 +148,7 @@ public final class BackupService implements AutoCloseable {
             String reason = OperatorMessages.describe(e);
             metrics.failure(clock.instant(), reason);
             String message = "Backup " + label + " failed: " + reason;
-            LOG.error("{} — nothing was kept; the next scheduled run tries again", message);
+            LOG.error("{} — {}; the next scheduled run tries again", message, whatWasKept(e));
             throw new BackupFailedException(message, e);
         } finally {
             MDC.remove("backupId");
@@ -186,12 +186,35 @@ public final class BackupService implements AutoCloseable {
         } catch (Exception e) {
             if (upload != null) {
                 upload.abort();
+                if (!upload.leftNothing()) {
+                    e.addSuppressed(new PartsLeftBehind(zipKey));
+                }
             }
             if (zipComplete) {
                 deleteQuietly(zipKey);
             }
             throw e;
         }
+    }
+
+    /** Marks a failed attempt whose uploaded parts could not be removed. */
+    private static final class PartsLeftBehind extends Exception {
+        PartsLeftBehind(String key) {
+            super("parts of " + key + " could not be removed", null, false, false);
+        }
+    }
+
+    /** What a failed attempt left: nothing, unless its upload could not be aborted. */
+    static String whatWasKept(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            for (Throwable suppressed : cause.getSuppressed()) {
+                if (suppressed instanceof PartsLeftBehind left) {
+                    return left.getMessage() + " (the abort failed, see the warning above; a bucket lifecycle rule"
+                            + " AbortIncompleteMultipartUpload or backup prune removes them)";
+                }
+            }
+        }
+        return "nothing of it was kept";
     }
 
     /**
