@@ -132,7 +132,9 @@ class CliJsonOutputTest {
         assertThat(reconcile.exit()).isEqualTo(1);
         assertThat(reconcile.json().path("status").asText()).isEqualTo("failed");
         assertIntegralNumbers(reconcile.json(), "reconcile --json (failed)");
-        assertThat(reconcile.lastErrorLine()).startsWith("reconcile failed: ");
+        // Its one-line reason (the audit line may follow it) names the connection and the host used.
+        assertThat(reconcile.stderr().lines()).anyMatch(line -> line.startsWith("reconcile failed: connection to Stripe failed: GET "
+                + stripeDown.get("RECONCILE_STRIPE_API_BASE") + "/v1/"));
     }
 
     private static void assertIntegralNumbers(JsonNode node, String where) {
