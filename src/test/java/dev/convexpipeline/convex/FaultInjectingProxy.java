@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * itself with an error status (503 by default), then forwards everything. Lets retry tests run
  * over real sockets end to end instead of mocking the HTTP client.
  */
-final class FaultInjectingProxy implements AutoCloseable {
+public final class FaultInjectingProxy implements AutoCloseable {
     private static final Set<String> HOP_HEADERS = Set.of("host", "content-length", "connection", "transfer-encoding",
             "upgrade", "keep-alive", "expect");
 
@@ -41,7 +41,7 @@ final class FaultInjectingProxy implements AutoCloseable {
     private volatile String failingPathPrefix = "/";
     private volatile String failureBody = "{\"code\":\"Overloaded\",\"message\":\"injected failure\"}";
 
-    FaultInjectingProxy(String targetUrl) throws IOException {
+    public FaultInjectingProxy(String targetUrl) throws IOException {
         this.target = URI.create(targetUrl);
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
@@ -49,7 +49,7 @@ final class FaultInjectingProxy implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
@@ -73,7 +73,7 @@ final class FaultInjectingProxy implements AutoCloseable {
     }
 
     /** The next {@code count} requests are held for {@code millis} before being forwarded (a hung server). */
-    void delayNext(int count, long millis) {
+    public void delayNext(int count, long millis) {
         this.delayMillis = millis;
         delaysLeft.set(count);
     }
