@@ -184,6 +184,9 @@ class DockerStackTest {
                 "config", "routes");
         assertThat(dockerfile).contains("mvn -B -q package -Dserver -Dmaven.test.skip=true");
         assertThat(dockerfile).contains("WORKDIR /opt/convex-pipeline").contains("CMD [\"serve\"]");
+        // The compose healthcheck runs curl inside the image: the server stage installs it.
+        assertThat(String.valueOf(services(base).get("pipeline").get("healthcheck"))).contains("curl");
+        assertThat(dockerfile.substring(dockerfile.indexOf("AS server"))).contains("apt-get install -y --no-install-recommends curl");
         String pom = Files.readString(Path.of("pom.xml"));
         assertThat(pom).contains("<finalName>convex-pipeline-server</finalName>")
                 .contains("<directory>${project.basedir}/target/server</directory>");
