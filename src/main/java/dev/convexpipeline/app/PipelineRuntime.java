@@ -1,11 +1,14 @@
 package dev.convexpipeline.app;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The long-lived pipeline: Camel Main reading {@code config/application.properties} and the YAML
@@ -44,9 +47,23 @@ public final class PipelineRuntime implements AutoCloseable {
 
     /** Starts Camel and blocks until the JVM is asked to stop (SIGTERM/Ctrl-C). */
     public int runUntilStopped() throws Exception {
-        // Started first, so a listener that cannot bind ends the command with its reason.
-        start();
+        // Checked once Camel has started: a listener that could not bind ends the run with its reason.
+        AtomicReference<IllegalStateException> unbound = new AtomicReference<>();
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterStart(BaseMainSupport started) {
+                try {
+                    ListenerCheck.requireBound(main.getCamelContext());
+                } catch (IllegalStateException e) {
+                    unbound.set(e);
+                    main.completed();
+                }
+            }
+        });
         main.run();
+        if (unbound.get() != null) {
+            throw unbound.get();
+        }
         return main.getExitCode();
     }
 
