@@ -106,7 +106,9 @@ public class PipelineBeans implements CamelConfiguration {
             public void notify(CamelEvent event) {
                 if (event.getType() == CamelEvent.Type.CamelContextStarted) {
                     AdminToken token = camelContext.getRegistry().lookupByNameAndType("adminToken", AdminToken.class);
-                    new AdminApiBridge(camelContext, token).mount();
+                    int maxAuthFailures = Integer.parseInt(camelContext.resolvePropertyPlaceholders(
+                            "{{admin.max-auth-failures-per-minute}}"));
+                    new AdminApiBridge(camelContext, token, maxAuthFailures).mount();
                     PublicServerErrors.install(camelContext);
                     BackupWiring.onStarted(camelContext, camelContext.getRegistry().lookupByNameAndType("backups", BackupOperations.class));
                     PitrWiring.onStarted(camelContext, camelContext.getRegistry().lookupByNameAndType("changes", ChangeCaptureOperations.class));

@@ -1,5 +1,7 @@
 package dev.convexpipeline.backup;
 
+import dev.convexpipeline.JsonOutput;
+
 import dev.convexpipeline.app.ConfigFile;
 import dev.convexpipeline.pitr.ChangeRetention;
 import dev.convexpipeline.pitr.RestorableWindows;
@@ -8,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -52,11 +55,6 @@ public final class BackupCommand implements Runnable {
         return BackupSettings.load(ConfigFile.properties(config)).createService(new BackupMetrics(), Clock.systemUTC());
     }
 
-    static void printJson(PrintWriter out, Object value) throws Exception {
-        out.println(JSON.writeValueAsString(value));
-        out.flush();
-    }
-
     abstract static class Verb implements Callable<Integer> {
         @ParentCommand
         BackupCommand parent;
@@ -68,17 +66,8 @@ public final class BackupCommand implements Runnable {
             return spec.commandLine().getOut();
         }
 
-        /** True when the verb prints JSON: then only warnings are logged, so stdout stays parseable. */
-        boolean printsJson() {
-            return false;
-        }
-
         @Override
         public Integer call() throws Exception {
-            if (printsJson()) {
-                // The console log shares stdout with the JSON; a machine reading it must get JSON only.
-                org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
-            }
             try (BackupService service = parent.open()) {
                 int code = call(service);
                 out().flush();
@@ -91,13 +80,8 @@ public final class BackupCommand implements Runnable {
 
     /** A verb with machine-readable output next to its table. */
     abstract static class JsonVerb extends Verb {
-        @Option(names = "--json", description = "Print JSON for machines instead of the table.")
-        boolean json;
-
-        @Override
-        boolean printsJson() {
-            return json;
-        }
+        @Mixin
+        JsonOutput json;
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true, description = "Take a backup now (export, stream to storage, manifest).")
@@ -106,8 +90,8 @@ public final class BackupCommand implements Runnable {
         @Override
         int call(BackupService service) throws Exception {
             BackupManifest manifest = service.run();
-            if (json) {
-                printJson(out(), manifest);
+            if (json.enabled()) {
+                json.print(manifest);
             } else {
                 out().printf("backup %s done: %s, %d bytes, %d tables, %d documents, sha256 %s%n  stored in %s as %s%n",
                         manifest.id(), manifest.snapshotTime(), manifest.zip().bytes(), manifest.userTables(),
@@ -124,10 +108,10 @@ public final class BackupCommand implements Runnable {
         @Override
         int call(BackupService service) throws Exception {
             BackupCatalog.Listing listing = service.list();
-            List<BackupSummary> rows = listing.backups().stream().map(BackupSummary::of).toList();
+            List<BackupSummary> rows = listing.backups().stream().map(entry -> BackupSummary.of(entry, service.target())).toList();
             List<RestorableWindows.Window> windows = RestorableWindows.of(service.target(), service.layout(), listing.backups());
-            if (json) {
-                printJson(out(), Map.of("target", service.target().describe(), "instance", service.layout().instance(),
+            if (json.enabled()) {
+                json.print(Map.of("target", service.target().describe(), "instance", service.layout().instance(),
                         "backups", rows, "incomplete", listing.incomplete().stream().map(StoredObject::key).toList(),
                         "restorableWindows", windows));
                 return 0;
@@ -160,8 +144,8 @@ public final class BackupCommand implements Runnable {
         @Override
         int call(BackupService service) throws Exception {
             VerifyReport report = service.verify(id);
-            if (json) {
-                printJson(out(), report);
+            if (json.enabled()) {
+                json.print(report);
             } else if (report.ok()) {
                 out().printf("backup %s OK: %d bytes, sha256 %s, %d tables, %d documents, every line parsed (%d ms)%n",
                         report.id(), report.bytes(), report.sha256(), report.tables(), report.documents(), report.millis());
@@ -184,8 +168,8 @@ public final class BackupCommand implements Runnable {
         int call(BackupService service) throws Exception {
             PruneReport report = service.prune(dryRun);
             List<String> changeLog = ChangeRetention.prune(service.target(), service.layout(), java.time.Instant.now(), dryRun);
-            if (json) {
-                printJson(out(), Map.of("dryRun", report.dryRun(), "decisions", report.decisions().stream()
+            if (json.enabled()) {
+                json.print(Map.of("dryRun", report.dryRun(), "decisions", report.decisions().stream()
                         .map(d -> Map.of("id", d.backup().id(), "snapshotTime", d.backup().snapshotTime().toString(),
                                 "delete", d.delete(), "reason", d.reason())).toList(), "incomplete", report.incomplete(),
                         "changeLog", changeLog));

@@ -97,7 +97,7 @@ public final class BackupOperations implements AutoCloseable {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("target", service().target().describe());
         result.put("instance", service().layout().instance());
-        result.put("backups", listing.backups().stream().map(BackupSummary::of).toList());
+        result.put("backups", listing.backups().stream().map(entry -> BackupSummary.of(entry, service().target())).toList());
         result.put("incomplete", listing.incomplete().stream().map(StoredObject::key).toList());
         result.put("restorableWindows", dev.convexpipeline.pitr.RestorableWindows.of(service().target(), service().layout(),
                 listing.backups()));

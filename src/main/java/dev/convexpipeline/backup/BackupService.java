@@ -4,6 +4,7 @@ import dev.convexpipeline.OperatorMessages;
 import dev.convexpipeline.PipelineVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,6 +120,8 @@ public final class BackupService implements AutoCloseable {
         try {
             SnapshotSource.Snapshot snapshot = source.take();
             long ts = snapshot.snapshotTs();
+            // Every log line of this backup carries its id (the snapshot timestamp).
+            MDC.put("backupId", Long.toString(ts));
             label = ts + " (" + BackupLayout.toInstant(ts) + ")";
             for (int attempt = 1; ; attempt++) {
                 try {
@@ -128,8 +131,8 @@ public final class BackupService implements AutoCloseable {
                         throw e;
                     }
                     Duration delay = retryDelay.multipliedBy(1L << Math.min(attempt - 1, 10));
-                    LOG.warn("Backup {} attempt {}/{} failed: {}; nothing of it was kept, streaming the same snapshot"
-                            + " again in {} s", label, attempt, attempts, OperatorMessages.describe(e), delay.toSeconds());
+                    LOG.warn("Backup {} attempt {}/{} failed: {}; {}, streaming the same snapshot again in {} s", label,
+                            attempt, attempts, OperatorMessages.describe(e), whatWasKept(e), delay.toSeconds());
                     Thread.sleep(delay.toMillis());
                     Optional<SnapshotSource.Snapshot> again = source.reopen(snapshot);
                     if (again.isEmpty()) {
@@ -145,9 +148,10 @@ public final class BackupService implements AutoCloseable {
             String reason = OperatorMessages.describe(e);
             metrics.failure(clock.instant(), reason);
             String message = "Backup " + label + " failed: " + reason;
-            LOG.error("{} — nothing was kept; the next scheduled run tries again", message);
+            LOG.error("{} — {}; the next scheduled run tries again", message, whatWasKept(e));
             throw new BackupFailedException(message, e);
         } finally {
+            MDC.remove("backupId");
             running.unlock();
         }
     }
@@ -182,12 +186,35 @@ public final class BackupService implements AutoCloseable {
         } catch (Exception e) {
             if (upload != null) {
                 upload.abort();
+                if (!upload.leftNothing()) {
+                    e.addSuppressed(new PartsLeftBehind(zipKey));
+                }
             }
             if (zipComplete) {
                 deleteQuietly(zipKey);
             }
             throw e;
         }
+    }
+
+    /** Marks a failed attempt whose uploaded parts could not be removed. */
+    private static final class PartsLeftBehind extends Exception {
+        PartsLeftBehind(String key) {
+            super("parts of " + key + " could not be removed", null, false, false);
+        }
+    }
+
+    /** What a failed attempt left: nothing, unless its upload could not be aborted. */
+    static String whatWasKept(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            for (Throwable suppressed : cause.getSuppressed()) {
+                if (suppressed instanceof PartsLeftBehind left) {
+                    return left.getMessage() + " (the abort failed, see the warning above; a bucket lifecycle rule"
+                            + " AbortIncompleteMultipartUpload or backup prune removes them)";
+                }
+            }
+        }
+        return "nothing of it was kept";
     }
 
     /**
@@ -271,7 +298,8 @@ public final class BackupService implements AutoCloseable {
         boolean ok = differences.isEmpty();
         VerifyReport report = new VerifyReport(entry.id(), ok, List.copyOf(differences),
                 scanned == null ? 0 : scanned.bytes(), scanned == null ? null : scanned.sha256(),
-                scanned == null ? 0 : scanned.tables().size(), scanned == null ? 0 : scanned.userDocuments(), millis);
+                scanned == null ? 0 : (int) scanned.tables().keySet().stream().filter(SnapshotScanner::isUserTable).count(),
+                scanned == null ? 0 : scanned.userDocuments(), millis);
         BackupEntry.Verification mark = new BackupEntry.Verification(clock.instant().toString(), ok, report.firstDifference());
         target.put(layout.key(Long.parseLong(entry.id()), BackupLayout.Kind.VERIFIED),
                 BackupManifest.JSON.writeValueAsBytes(mark), "application/json");

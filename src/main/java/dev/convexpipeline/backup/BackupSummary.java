@@ -23,13 +23,13 @@ public record BackupSummary(String id, String snapshotTime, long bytes, long tab
                             boolean pinned, String verified, String verifiedAt, String sha256, String zipKey,
                             String problem) {
 
-    static BackupSummary of(BackupEntry entry) {
+    static BackupSummary of(BackupEntry entry, BackupTarget target) {
         BackupManifest m = entry.manifest();
         String verified = entry.verification() == null ? "never" : entry.verification().ok() ? "ok" : "failed";
         String problem = entry.problem() != null ? entry.problem() : entry.zipPresent() ? null : "ZIP is missing";
         return new BackupSummary(entry.id(), entry.snapshotTime().toString(), m == null ? 0 : m.zip().bytes(),
                 m == null ? 0 : m.userTables(), m == null ? 0 : m.documents(), m != null && m.includesFileStorage(),
                 entry.pinned(), verified, entry.verification() == null ? null : entry.verification().verifiedAt(),
-                m == null ? null : m.zip().sha256(), entry.zipKey(), problem);
+                m == null ? null : m.zip().sha256(), target.location(entry.zipKey()), problem);
     }
 }

@@ -16,6 +16,11 @@ public interface BackupTarget extends AutoCloseable {
     /** Where this target writes, for messages and the manifest (never carries credentials). */
     String describe();
 
+    /** Where the object {@code key} really is: the bucket key with the prefix (S3) or the file path (directory). */
+    default String location(String key) {
+        return key;
+    }
+
     /**
      * Starts writing {@code key} from a stream of unknown length. Nothing is visible until
      * {@link ObjectUpload#complete()}; {@link ObjectUpload#abort()} discards what was written.

@@ -46,6 +46,11 @@ public final class LocalDirectoryTarget implements BackupTarget {
     }
 
     @Override
+    public String location(String key) {
+        return root.resolve(key).toString();
+    }
+
+    @Override
     public ObjectUpload beginUpload(String key, long expectedBytes) throws IOException {
         Path target = resolve(key);
         Files.createDirectories(target.getParent());

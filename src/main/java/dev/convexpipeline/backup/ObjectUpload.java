@@ -15,6 +15,11 @@ public abstract class ObjectUpload extends OutputStream {
     /** Discards everything written; never throws (a failure is logged), safe to call more than once. */
     public abstract void abort();
 
+    /** After {@link #abort()}: false when something written may remain in the target (its removal failed). */
+    public boolean leftNothing() {
+        return true;
+    }
+
     /** Closing without {@link #complete()} aborts: a half-written object must never become visible. */
     @Override
     public void close() {

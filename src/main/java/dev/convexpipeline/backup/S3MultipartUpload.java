@@ -53,6 +53,7 @@ final class S3MultipartUpload extends ObjectUpload {
     private int filled;
     private String uploadId;
     private boolean finished;
+    private volatile boolean abortFailed;
 
     S3MultipartUpload(S3Target target, String key, int partSize, ExecutorService executor) {
         this.target = target;
@@ -237,6 +238,11 @@ final class S3MultipartUpload extends ObjectUpload {
     }
 
     @Override
+    public boolean leftNothing() {
+        return !abortFailed;
+    }
+
+    @Override
     public void abort() {
         if (finished) {
             return;
@@ -256,6 +262,7 @@ final class S3MultipartUpload extends ObjectUpload {
                 target.client().abortMultipartUpload(AbortMultipartUploadRequest.builder()
                         .bucket(target.bucket()).key(target.objectKey(key)).uploadId(uploadId).build());
             } catch (SdkException e) {
+                abortFailed = true;
                 LOG.warn("Could not abort multipart upload {} of {}: {} (a bucket lifecycle rule"
                         + " AbortIncompleteMultipartUpload removes it later)", uploadId, target.uri(key), e.getMessage());
             }

@@ -112,6 +112,11 @@ public final class S3Target implements BackupTarget {
         return keyPrefix + key;
     }
 
+    @Override
+    public String location(String key) {
+        return objectKey(key);
+    }
+
     String uri(String key) {
         return "s3://" + settings.bucket() + "/" + objectKey(key);
     }
@@ -240,7 +245,9 @@ public final class S3Target implements BackupTarget {
         String hint = "check that the bucket exists and S3 is reachable";
         if (error instanceof S3Exception s3Error && s3Error.awsErrorDetails() != null) {
             String code = s3Error.awsErrorDetails().errorCode();
-            detail = "returned " + s3Error.statusCode() + " " + code;
+            String text = s3Error.awsErrorDetails().errorMessage();
+            detail = "returned " + s3Error.statusCode() + " " + (code == null ? "(no error code in the answer)" : code)
+                    + (text == null || text.isBlank() ? "" : " (" + text + ")");
             if (code != null && code.startsWith("KMS.")) {
                 // S3 names KMS failures KMS.NotFoundException, KMS.DisabledException, ...: the key, not the bucket.
                 hint = settings.kmsKeyId() == null
@@ -254,6 +261,10 @@ public final class S3Target implements BackupTarget {
                     hint += ", and for SSE-KMS kms:GenerateDataKey and kms:Decrypt on "
                             + (settings.kmsKeyId() == null ? "the bucket's default KMS key" : "KMS key " + settings.kmsKeyId());
                 }
+            } else if (s3Error.statusCode() == 400) {
+                hint = "S3 refused the request as invalid: check the settings it was sent with (s3.sse "
+                        + "S3_SSE, s3.request-checksum-calculation S3_REQUEST_CHECKSUM_CALCULATION, s3.region S3_REGION)"
+                        + " against what this S3 service supports";
             } else if (s3Error.statusCode() == 404) {
                 hint = "check that bucket " + settings.bucket() + " exists";
             }

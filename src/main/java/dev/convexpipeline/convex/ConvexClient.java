@@ -698,9 +698,40 @@ public final class ConvexClient implements AutoCloseable {
         connection.setUseCaches(false);
         headers(call).forEach(connection::setRequestProperty);
         int status = connection.getResponseCode();
-        InputStream body = status / 100 == 2 ? connection.getInputStream() : connection.getErrorStream();
+        InputStream body = status / 100 == 2 ? downloadBody(connection.getInputStream(), call)
+                : connection.getErrorStream();
         return new Reply<>(status, body == null ? InputStream.nullInputStream() : body,
                 name -> Optional.ofNullable(connection.getHeaderField(name)));
+    }
+
+    /** The body of a download, whose read timeout says it was the download that went quiet, and for how long. */
+    private InputStream downloadBody(InputStream body, Call call) {
+        long timeoutMs = config.requestTimeout().toMillis();
+        String what = call.describe(deployment);
+        return new java.io.FilterInputStream(body) {
+            @Override
+            public int read() throws IOException {
+                try {
+                    return super.read();
+                } catch (java.net.SocketTimeoutException e) {
+                    throw quiet(e);
+                }
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                try {
+                    return super.read(buffer, offset, length);
+                } catch (java.net.SocketTimeoutException e) {
+                    throw quiet(e);
+                }
+            }
+
+            private IOException quiet(java.net.SocketTimeoutException e) {
+                return new java.net.SocketTimeoutException(what + " sent nothing for " + timeoutMs
+                        + " ms: the snapshot download timed out (convex.request-timeout-ms, CONVEX_REQUEST_TIMEOUT_MS)");
+            }
+        };
     }
 
     /**

@@ -1,5 +1,10 @@
 package dev.convexpipeline.ops;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.convexpipeline.Audit;
+import dev.convexpipeline.JsonOutput;
+import dev.convexpipeline.SettingMissingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.OperatorMessages;
@@ -13,7 +18,8 @@ import org.apache.camel.component.platform.http.main.ManagementHttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Mounts {@code /admin/*} on the management server and hands each authenticated request to the
@@ -27,10 +33,15 @@ public final class AdminApiBridge {
 
     private final CamelContext camelContext;
     private final AdminToken token;
+    private final int maxAuthFailuresPerMinute;
+    // Failed authentications per client address over the last minute: guessing the token is throttled.
+    private final Cache<String, AtomicInteger> authFailures = Caffeine.newBuilder()
+            .expireAfterWrite(Duration.ofMinutes(1)).maximumSize(100_000).build();
 
-    public AdminApiBridge(CamelContext camelContext, AdminToken token) {
+    public AdminApiBridge(CamelContext camelContext, AdminToken token, int maxAuthFailuresPerMinute) {
         this.camelContext = camelContext;
         this.token = token;
+        this.maxAuthFailuresPerMinute = maxAuthFailuresPerMinute;
     }
 
     /** Registers the handler; called once the management server exists. */
@@ -51,7 +62,19 @@ public final class AdminApiBridge {
             reply(request, 404, error("The admin API is disabled: set ADMIN_TOKEN to enable it"));
             return;
         }
-        if (!token.matchesAuthorizationHeader(request.request().getHeader(HttpHeaders.AUTHORIZATION))) {
+        String client = request.request().remoteAddress() == null ? "unknown" : request.request().remoteAddress().host();
+        String authorization = request.request().getHeader(HttpHeaders.AUTHORIZATION);
+        String action = request.request().method().name() + " " + request.normalizedPath();
+        String actor = "token " + Audit.fingerprint(bearer(authorization)) + " from " + client;
+        AtomicInteger failures = authFailures.getIfPresent(client);
+        if (failures != null && failures.get() >= maxAuthFailuresPerMinute) {
+            request.response().putHeader("Retry-After", "60");
+            reply(request, 429, error("Too many failed authentications from " + client + ": try again in a minute"));
+            return;
+        }
+        if (!token.matchesAuthorizationHeader(authorization)) {
+            authFailures.get(client, key -> new AtomicInteger()).incrementAndGet();
+            Audit.record(action, request.request().query(), "401 unauthenticated", actor);
             request.response().putHeader("WWW-Authenticate", "Bearer");
             reply(request, 401, error("Missing or wrong bearer token: send Authorization: Bearer <ADMIN_TOKEN>"));
             return;
@@ -67,13 +90,19 @@ public final class AdminApiBridge {
             });
             if (exchange.getException() != null) {
                 Exception failure = exchange.getException();
-                int status = failure instanceof IllegalArgumentException ? 400 : 500;
+                int status = statusFor(failure);
                 LOG.warn("Admin request {} {} failed: {}", request.request().method(), request.normalizedPath(),
                         OperatorMessages.describe(failure));
+                Audit.record(action, request.request().query(), status + " " + OperatorMessages.describe(failure), actor);
                 reply(request, status, error(OperatorMessages.describe(failure)));
                 return;
             }
             Integer status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+            Audit.record(action, request.request().query(), String.valueOf(status == null ? 200 : status), actor);
+            String allow = exchange.getMessage().getHeader("Allow", String.class);
+            if (allow != null) {
+                request.response().putHeader("Allow", allow);
+            }
             reply(request, status == null ? 200 : status, exchange.getMessage().getBody());
         } finally {
             try {
@@ -84,6 +113,24 @@ public final class AdminApiBridge {
         }
     }
 
+    private static String bearer(String authorization) {
+        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).trim() : null;
+    }
+
+    /** 400 for bad input, 503 for a missing setting (set it, then retry), 500 for the rest. */
+    static int statusFor(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SettingMissingException) {
+                return 503;
+            }
+            if (cause instanceof IllegalArgumentException) {
+                return 400;
+            }
+        }
+        return 500;
+    }
+
     private static ObjectNode error(String message) {
         return JSON.createObjectNode().put("error", message);
     }
@@ -91,7 +138,7 @@ public final class AdminApiBridge {
     private static void reply(RoutingContext request, int status, Object body) {
         String text;
         try {
-            text = body == null ? "" : body instanceof String s ? s : JSON.writeValueAsString(body);
+            text = body == null ? "" : JsonOutput.normalizeBody(body);
         } catch (Exception e) {
             status = 500;
             text = "{\"error\":\"response could not be serialized\"}";

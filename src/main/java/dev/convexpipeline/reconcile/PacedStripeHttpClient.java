@@ -1,6 +1,5 @@
 package dev.convexpipeline.reconcile;
 
-import com.google.common.util.concurrent.RateLimiter;
 import com.stripe.exception.ApiConnectionException;
 import com.stripe.net.HttpURLConnectionClient;
 import com.stripe.net.StripeRequest;
@@ -18,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * stripe-java's HTTP client with reconcile's pacing and retries. stripe-java calls
  * {@link #requestWithRetries} for every API call; here every attempt first takes a permit from a
- * smooth client-side rate limiter (Guava's {@link RateLimiter}), and 429, 5xx and connection
+ * client-side pacer ({@link RequestPacer}), and 429, 5xx and connection
  * failures are retried up to {@code maxAttempts}:
  * <ul>
  *   <li>{@code Stripe-Should-Retry: false} stops at once (Stripe says a retry cannot succeed);
@@ -33,16 +32,17 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PacedStripeHttpClient extends HttpURLConnectionClient {
     private static final Logger LOG = LoggerFactory.getLogger(PacedStripeHttpClient.class);
 
-    private final RateLimiter limiter;
+    private final RequestPacer limiter;
     private final int maxAttempts;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong throttled = new AtomicLong();
+    private volatile String lastFailure;
 
     public PacedStripeHttpClient(double requestsPerSecond, int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
-        this.limiter = RateLimiter.create(requestsPerSecond);
+        this.limiter = new RequestPacer(requestsPerSecond);
         this.maxAttempts = maxAttempts;
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
@@ -58,7 +58,11 @@ public final class PacedStripeHttpClient extends HttpURLConnectionClient {
                 response = request(request);
             } catch (ApiConnectionException e) {
                 if (attempt >= maxAttempts) {
-                    throw e;
+                    // stripe-java's own text names its default host, not the one this request went to.
+                    String failure = "connection to Stripe failed: " + request.method() + " " + endpoint(request)
+                            + ", " + attempt + " attempt(s): " + rootMessage(e);
+                    lastFailure = failure;
+                    throw new ApiConnectionException(failure, e);
                 }
                 pause(request, attempt, "connection failed (" + e.getMessage() + ")", backoff(attempt));
                 continue;
@@ -70,12 +74,33 @@ public final class PacedStripeHttpClient extends HttpURLConnectionClient {
             boolean retryable = shouldRetry.map("true"::equals)
                     .orElse(response.code() == 429 || response.code() >= 500);
             if (!retryable || attempt >= maxAttempts) {
+                if (response.code() >= 400) {
+                    lastFailure = "Stripe answered HTTP " + response.code() + " to " + request.method() + " "
+                            + endpoint(request) + " after " + attempt + " attempt(s)";
+                }
                 return response;
             }
             Optional<Duration> stripeDelay = retryAfter(response);
             Duration delay = stripeDelay.isPresent() ? stripeDelay.get() : backoff(attempt);
             pause(request, attempt, "HTTP " + response.code(), delay);
         }
+    }
+
+    /** What the last request that failed for good was: status or connection failure, endpoint (with the host used), attempts. */
+    Optional<String> lastFailure() {
+        return Optional.ofNullable(lastFailure);
+    }
+
+    private static String endpoint(StripeRequest request) {
+        return request.url().getProtocol() + "://" + request.url().getAuthority() + request.url().getPath();
+    }
+
+    private static String rootMessage(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     private void pause(StripeRequest request, int attempt, String why, Duration delay) throws ApiConnectionException {

@@ -1,5 +1,7 @@
 package dev.convexpipeline.reconcile;
 
+import dev.convexpipeline.JsonOutput;
+
 import dev.convexpipeline.app.ConfigFile;
 
 import dev.convexpipeline.convex.ConvexClient;
@@ -11,6 +13,7 @@ import dev.convexpipeline.stripe.SubscriptionEntitlementMapper;
 import dev.convexpipeline.stripe.TierMapping;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -34,8 +37,8 @@ public final class ReconcileCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Change nothing; print the drift a run would fix.")
     boolean dryRun;
 
-    @Option(names = "--json", description = "Print the report as JSON instead of a table.")
-    boolean json;
+    @Mixin
+    JsonOutput json;
 
     @Option(names = "--status", description = "Print the state of the current or last run instead of running.")
     boolean status;
@@ -58,19 +61,20 @@ public final class ReconcileCommand implements Callable<Integer> {
                     new StripeEventTranslator(mapper), new StripeEventLedger(convex, metrics),
                     new ReconcileMetrics(metrics::registry));
             if (status) {
-                out.println(new ReconcileOperations(reconciler).last().toPrettyString());
-                out.flush();
+                // --status has only a JSON form.
+                JsonOutput.print(out, new ReconcileOperations(reconciler).last());
                 return 0;
             }
             ReconcileReport report = reconciler.run("cli", dryRun);
-            if (json) {
-                out.println(report.toJson().toPrettyString());
+            if (json.enabled()) {
+                json.print(report.toJson());
             } else {
                 report.printTable(out);
             }
             out.flush();
             if (!"completed".equals(report.status())) {
                 spec.commandLine().getErr().println("reconcile failed: " + report.error());
+                spec.commandLine().getErr().flush();
                 return 1;
             }
             return 0;

@@ -36,7 +36,7 @@ public final class ReconcileStore {
 
     private ConvexClient convex() {
         if (convex == null) {
-            throw new IllegalStateException("convex.admin-key (CONVEX_SERVICE_TOKEN) is not set: reconcile cannot reach Convex");
+            throw new dev.convexpipeline.SettingMissingException("convex.admin-key (CONVEX_SERVICE_TOKEN) is not set: reconcile cannot reach Convex");
         }
         return convex;
     }

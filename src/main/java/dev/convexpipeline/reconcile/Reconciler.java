@@ -13,6 +13,7 @@ import dev.convexpipeline.stripe.SubscriptionEntitlement;
 import dev.convexpipeline.stripe.SubscriptionEntitlementMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -156,6 +157,9 @@ public final class Reconciler {
         }
         try {
             String runId = "rec_" + RUN_ID_TIME.format(Instant.now()) + "_" + UUID.randomUUID().toString().substring(0, 6);
+            // reconcile:begin answers with the new owner; who held a run it takes over is read first.
+            String previousOwner = store.state().filter(st -> "running".equals(st.path("status").asText()))
+                    .map(st -> st.path("owner").asText()).orElse("unknown");
             JsonNode state = store.begin(runId, owner, settings.lease().toMillis());
             boolean resumed = state.path("resumed").asBoolean(false);
             ReconcileReport report;
@@ -171,7 +175,7 @@ public final class Reconciler {
                 LOG.info("Reconcile run {} resumed by {} (trigger {}) in phase {} after {}: its previous owner {} stopped checking in",
                         report.runId(), owner, trigger, state.path("phase").asText(),
                         state.path("cursor").isTextual() ? state.path("cursor").asText() : "the start of the phase",
-                        state.path("owner").asText());
+                        previousOwner);
             } else {
                 LOG.info("Reconcile run {} started by {} ({})", report.runId(), trigger, owner);
             }
@@ -199,6 +203,16 @@ public final class Reconciler {
     // ---- the run -----------------------------------------------------------------------------
 
     private ReconcileReport execute(Claim claim) {
+        // Every log line of the run carries its id.
+        MDC.put("runId", claim.report().runId());
+        try {
+            return executeClaimed(claim);
+        } finally {
+            MDC.remove("runId");
+        }
+    }
+
+    private ReconcileReport executeClaimed(Claim claim) {
         ReconcileReport report = claim.report();
         StripeReader stripe = null;
         Counters counters = new Counters(report);
@@ -241,7 +255,7 @@ public final class Reconciler {
         } catch (Exception e) {
             counters.sync();
             report.status = "failed";
-            report.error = OperatorMessages.describe(e);
+            report.error = stripe == null ? OperatorMessages.describe(e) : stripe.explain(e);
             report.finishedAt = (double) System.currentTimeMillis();
             LOG.error("Reconcile run {} failed and is recorded as failed: {} — the next run starts over; {}",
                     report.runId(), report.error, report.summary());
@@ -259,7 +273,7 @@ public final class Reconciler {
     /** Without a key every run would fail at its first request: refuse before claiming anything. */
     private void requireStripeKey() {
         if (settings.stripeSecretKey().isBlank()) {
-            throw new IllegalStateException("stripe.secret-key is empty: set STRIPE_SECRET_KEY (a restricted key that can"
+            throw new dev.convexpipeline.SettingMissingException("stripe.secret-key is empty: set STRIPE_SECRET_KEY (a restricted key that can"
                     + " read subscriptions and events is enough) to run reconcile");
         }
     }
@@ -273,8 +287,9 @@ public final class Reconciler {
                     + current.get().runId() + " — wait for it to finish");
         }
         Counters counters = new Counters(report);
+        StripeReader stripe = null;
         try {
-            StripeReader stripe = new StripeReader(settings);
+            stripe = new StripeReader(settings);
             counters.stripe = stripe;
             JsonNode state = store.state().orElse(MissingNode.getInstance());
             replayEvents(report, stripe, eventsSince(state), counters, true);
@@ -286,7 +301,7 @@ public final class Reconciler {
         } catch (Exception e) {
             counters.sync();
             report.status = "failed";
-            report.error = OperatorMessages.describe(e);
+            report.error = stripe == null ? OperatorMessages.describe(e) : stripe.explain(e);
         } finally {
             report.finishedAt = (double) System.currentTimeMillis();
             current.set(null);

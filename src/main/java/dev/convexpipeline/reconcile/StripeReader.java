@@ -39,7 +39,7 @@ public final class StripeReader {
 
     public StripeReader(ReconcileSettings settings) {
         if (settings.stripeSecretKey().isBlank()) {
-            throw new IllegalStateException("stripe.secret-key is empty: set STRIPE_SECRET_KEY (a restricted key that can read"
+            throw new dev.convexpipeline.SettingMissingException("stripe.secret-key is empty: set STRIPE_SECRET_KEY (a restricted key that can read"
                     + " subscriptions and events is enough)");
         }
         this.http = new PacedStripeHttpClient(settings.rateLimitPerSecond(), settings.maxAttempts(),
@@ -132,6 +132,16 @@ public final class StripeReader {
     }
 
     /** HTTP requests sent to Stripe so far, retries included. */
+    /**
+     * An operator's account of a failed Stripe read: the HTTP status or connection failure, the
+     * endpoint with the host actually used, and the attempts, then stripe-java's own message.
+     */
+    public String explain(Exception failure) {
+        String message = dev.convexpipeline.OperatorMessages.describe(failure);
+        return http.lastFailure().filter(last -> !message.startsWith(last))
+                .map(last -> last + ": " + message).orElse(message);
+    }
+
     public long requests() {
         return http.requests();
     }

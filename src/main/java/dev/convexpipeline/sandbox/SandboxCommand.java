@@ -1,6 +1,7 @@
 package dev.convexpipeline.sandbox;
 
 import dev.convexpipeline.app.PipelineRuntime;
+import dev.convexpipeline.app.SandboxSettings;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -145,6 +146,11 @@ public final class SandboxCommand implements Callable<Integer> {
                 overrides.put("camel.management.port", managementPort.toString());
             }
             PipelineRuntime pipeline = sandbox.add(PipelineRuntime.create(config, overrides).start());
+            // The operator commands in another terminal find this sandbox through the file (README, Sandbox).
+            Map<String, String> forCommands = new LinkedHashMap<>(overrides);
+            forCommands.keySet().removeIf(key -> key.startsWith("camel."));
+            SandboxSettings.write(dataDir, forCommands);
+            sandbox.add(() -> SandboxSettings.delete(dataDir));
 
             Map<String, String> facts = sandbox.facts();
             facts.put("convex.url", emulator.url());

@@ -1,11 +1,13 @@
 package dev.convexpipeline.stripe;
 
+import dev.convexpipeline.JsonOutput;
 import dev.convexpipeline.app.ConfigFile;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.convexpipeline.convex.ConvexClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -23,11 +25,12 @@ import java.util.concurrent.Callable;
  * {@code stripe}: operator commands for the Stripe webhook's ledger, calling Convex directly with the
  * settings of config/application.properties (and the environment), so they work while the pipeline
  * is down. {@code events} lists what needs attention, {@code reapply} re-evaluates one event,
- * {@code sign} prints a Stripe-Signature header for a test body, {@code bench} is the benchmark.
+ * {@code sign} prints a Stripe-Signature header for a test body, {@code bench} is the benchmark
+ * (full jar only: added by {@link dev.convexpipeline.PipelineCli}).
  */
 @Command(name = "stripe", mixinStandardHelpOptions = true,
         description = "Stripe webhook operations: list events needing attention, re-apply one, sign a test event, benchmark.",
-        subcommands = {StripeCommand.Events.class, StripeCommand.Reapply.class, StripeCommand.Sign.class, StripeBenchmark.class})
+        subcommands = {StripeCommand.Events.class, StripeCommand.Reapply.class, StripeCommand.Sign.class})
 public final class StripeCommand implements Runnable {
     @Option(names = "--config", defaultValue = "config/application.properties",
             description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
@@ -80,18 +83,18 @@ public final class StripeCommand implements Runnable {
         @Option(names = "--limit", defaultValue = "50", description = "At most this many events (1-500, default ${DEFAULT-VALUE}).")
         int limit;
 
-        @Option(names = "--json", description = "One JSON document instead of a table.")
-        boolean json;
+        @Mixin
+        JsonOutput json;
 
         @Override
         public Integer call() {
             PrintWriter out = parent.spec.commandLine().getOut();
             try (Operations ops = parent.operations()) {
                 List<StripeEventLedger.LedgerEntry> entries = ops.operations().list(all, limit);
-                if (json) {
+                if (json.enabled()) {
                     ArrayNode array = JsonNodeFactory.instance.arrayNode();
                     entries.forEach(entry -> array.add(StripeOperations.toJson(entry)));
-                    out.println(JsonNodeFactory.instance.objectNode().set("events", array).toPrettyString());
+                    json.print(JsonNodeFactory.instance.objectNode().set("events", array));
                 } else if (entries.isEmpty()) {
                     out.println(all ? "No Stripe events recorded." : "No Stripe events need attention.");
                 } else {

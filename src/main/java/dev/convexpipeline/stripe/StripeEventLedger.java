@@ -31,7 +31,7 @@ public final class StripeEventLedger {
 
     private ConvexClient convex() {
         if (convex == null) {
-            throw new IllegalStateException("convex.admin-key (CONVEX_SERVICE_TOKEN) is not set: cannot reach Convex");
+            throw new dev.convexpipeline.SettingMissingException("convex.admin-key (CONVEX_SERVICE_TOKEN) is not set: cannot reach Convex");
         }
         return convex;
     }

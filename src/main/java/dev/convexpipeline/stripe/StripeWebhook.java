@@ -8,6 +8,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,6 +34,8 @@ public final class StripeWebhook {
     private final long maxBodyBytes;
     /** Whether the "functions not deployed" reason has been logged since the last event applied. */
     private final AtomicBoolean functionsMissingReported = new AtomicBoolean();
+    // At most one INFO summary a minute: rejections come from anyone who can reach the public port.
+    private final WebhookRejections rejections;
 
     public StripeWebhook(WebhookSignatureVerifier verifier, StripeEventTranslator translator, StripeEventLedger ledger,
                          StripeMetrics metrics, long maxBodyBytes) {
@@ -41,12 +44,20 @@ public final class StripeWebhook {
         this.ledger = ledger;
         this.metrics = metrics;
         this.maxBodyBytes = maxBodyBytes;
+        this.rejections = new WebhookRejections(metrics, java.time.Duration.ofMinutes(1), System::nanoTime);
     }
 
     /** Takes the body as the exact bytes received (never a re-encoded string) and enforces the size limit. */
     public void receive(Exchange exchange) {
         exchange.setProperty(RECEIVED_AT, System.nanoTime());
         Message in = exchange.getMessage();
+        String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
+        if (contentType != null && !contentType.isBlank()
+                && !contentType.split(";")[0].strip().equalsIgnoreCase("application/json")) {
+            // A form or text body would be decoded by the HTTP layer and no longer be the signed bytes.
+            throw new WebhookRejectedException(415, "unsupported_content_type", "Content-Type " + contentType.split(";")[0].strip()
+                    + " is not accepted: Stripe sends application/json, and the signature covers the JSON body as sent");
+        }
         Long declared = in.getHeader(Exchange.CONTENT_LENGTH, Long.class);
         if (declared != null && declared > maxBodyBytes) {
             throw tooLarge();
@@ -78,6 +89,8 @@ public final class StripeWebhook {
     /** Reads the verified body as a Stripe event and exposes its id to the idempotent consumer. */
     public void parse(Exchange exchange) {
         StripeEvent event = StripeEvent.parse(exchange.getMessage().getBody(byte[].class));
+        // Every log line about this delivery carries its event id (removed when it is answered).
+        MDC.put("eventId", event.id());
         exchange.setProperty(EVENT, event);
         exchange.getMessage().setHeader(EVENT_ID_HEADER, event.id());
     }
@@ -116,9 +129,13 @@ public final class StripeWebhook {
     /** Bad input (4xx): nothing was stored. */
     public void rejected(Exchange exchange) {
         WebhookRejectedException e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, WebhookRejectedException.class);
-        metrics.rejected(e.reasonCode());
-        LOG.info("Stripe webhook rejected with {}: {}", e.status(), e.getMessage());
+        rejections.record(e.status(), e.reasonCode(), e.getMessage());
         reply(exchange, e.status(), NODES.objectNode().put("error", e.reasonCode()).put("message", e.getMessage()));
+    }
+
+    /** A rejection answered before the route runs (413 by the server's body limit, 405 for another method). */
+    public void rejectedBeforeRoute(int status, String reasonCode) {
+        rejections.record(status, reasonCode, reasonCode);
     }
 
     /** Convex unreachable or failing, or our own configuration broken: 503 so Stripe retries later. */
@@ -143,6 +160,7 @@ public final class StripeWebhook {
     }
 
     private void reply(Exchange exchange, int status, ObjectNode body) {
+        MDC.remove("eventId");
         Message message = exchange.getMessage();
         // Request headers (Stripe-Signature among them) must not be echoed back as response headers.
         message.removeHeaders("*");

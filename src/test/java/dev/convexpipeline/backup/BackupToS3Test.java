@@ -143,6 +143,11 @@ class BackupToS3Test {
         assertThat(report.differences()).isEmpty();
         assertThat(report.ok()).isTrue();
         assertThat(service.list().backups()).singleElement().satisfies(b -> assertThat(b.verifiedOk()).isTrue());
+        // list and verify count the same tables, and list names the ZIP by its key in the bucket, prefix included.
+        BackupSummary row = BackupSummary.of(service.list().backups().get(0), service.target());
+        assertThat(row.tables()).isEqualTo(report.tables()).isEqualTo(manifest.userTables());
+        assertThat(row.zipKey()).startsWith("team/backups/").endsWith(".zip");
+        assertThat(raw.headObject(r -> r.bucket(bucket).key(row.zipKey())).contentLength()).isEqualTo((long) largeZip.length);
     }
 
     @Test

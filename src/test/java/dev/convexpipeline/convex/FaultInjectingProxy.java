@@ -76,7 +76,7 @@ public final class FaultInjectingProxy implements AutoCloseable {
     }
 
     /** The next {@code count} requests are held for {@code millis} before being forwarded (a hung server). */
-    void delayNext(int count, long millis) {
+    public void delayNext(int count, long millis) {
         this.delayMillis = millis;
         delaysLeft.set(count);
     }

@@ -80,6 +80,32 @@ class ManagementEndpointsTest {
         assertThat(response.statusCode()).isEqualTo(404);
     }
 
+    @Test
+    void aKnownAdminPathAskedWithTheWrongMethodIs405NamingTheRightOne() throws Exception {
+        HttpResponse<String> getOnPost = get("/admin/backup/run", "Bearer " + TOKEN);
+        assertThat(getOnPost.statusCode()).isEqualTo(405);
+        assertThat(getOnPost.headers().firstValue("Allow")).contains("POST");
+        assertThat(getOnPost.body()).contains("/admin/backup/run takes POST, not GET");
+        assertThat(get("/admin/stripe/events/evt_1/reapply", "Bearer " + TOKEN).statusCode()).isEqualTo(405);
+
+        HttpResponse<String> postOnGet = send("POST", "/admin/status");
+        assertThat(postOnGet.statusCode()).isEqualTo(405);
+        assertThat(postOnGet.headers().firstValue("Allow")).contains("GET");
+    }
+
+    @Test
+    void reconcileWithoutItsStripeKeyIs503WithTheReason() throws Exception {
+        HttpResponse<String> response = send("POST", "/admin/reconcile");
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).contains("STRIPE_SECRET_KEY").doesNotContain("Exception");
+    }
+
+    private static HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     static HttpResponse<String> get(String path, String authorization) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path));
         if (authorization != null) {

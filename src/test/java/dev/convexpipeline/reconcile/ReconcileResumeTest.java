@@ -1,5 +1,6 @@
 package dev.convexpipeline.reconcile;
 
+import dev.convexpipeline.testing.CapturedLogs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,7 +81,13 @@ class ReconcileResumeTest {
             // The behaviour under test: the stuck run's 1 s lease runs out, so the next run may take it over.
             Thread.sleep(1500);
 
-            ReconcileReport resumed = fx.reconciler(shortLease).run("test", false);
+            String previousOwner = fx.state().path("owner").asText();
+            ReconcileReport resumed;
+            try (CapturedLogs logs = new CapturedLogs()) {
+                resumed = fx.reconciler(shortLease).run("test", false);
+                assertThat(logs.text()).as("the resume log names the owner that stopped")
+                        .contains("its previous owner " + previousOwner + " stopped checking in");
+            }
 
             assertThat(resumed.status()).isEqualTo("completed");
             assertThat(resumed.resumes()).isEqualTo(1);

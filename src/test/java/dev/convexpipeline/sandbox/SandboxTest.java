@@ -18,18 +18,30 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Clock;
 import java.util.Map;
+import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.SandboxSettings;
+import dev.convexpipeline.backup.BackupMetrics;
+import dev.convexpipeline.backup.BackupService;
+import dev.convexpipeline.backup.BackupSettings;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class SandboxTest {
+    @TempDir
+    Path dataDir;
 
     @Test
     void sandboxWiresEmulatorS3AndPipelineAndPrintsTheKeys() throws Exception {
         int http = freePort();
         int management = freePort();
         SandboxCommand command = new SandboxCommand(Map.of("ADMIN_TOKEN", "token-from-env"));
-        new CommandLine(command).parseArgs("--ephemeral", "--convex-port", "0", "--s3-port", "0",
+        new CommandLine(command).parseArgs("--ephemeral", "--data-dir", dataDir.toString(), "--convex-port", "0", "--s3-port", "0",
                 "--http-port", String.valueOf(http), "--management-port", String.valueOf(management));
         try (SandboxCommand.Sandbox sandbox = command.start()) {
             Map<String, String> facts = sandbox.facts();
@@ -67,11 +79,22 @@ class SandboxTest {
                         .anyMatch(o -> o.key().endsWith(".zip"));
             }
 
+            // A command in a second terminal finds this sandbox and sees the backup just taken.
+            assertThat(SandboxSettings.file(dataDir)).exists();
+            assertThat(Files.getPosixFilePermissions(SandboxSettings.file(dataDir)))
+                    .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+            try (BackupService backups = BackupSettings.load(ConfigFile.properties(Path.of("config/application.properties"), dataDir))
+                    .createService(new BackupMetrics(), Clock.systemUTC())) {
+                assertThat(backups.target().describe()).contains(facts.get("s3.bucket"));
+                assertThat(backups.list().backups()).hasSize(1);
+            }
+
             ByteArrayOutputStream printed = new ByteArrayOutputStream();
             SandboxCommand.print(sandbox, new PrintStream(printed, true));
             assertThat(printed.toString()).contains(facts.get("convex.url")).contains(facts.get("convex.adminKey"))
                     .contains(facts.get("s3.endpoint")).contains("token-from-env");
         }
+        assertThat(SandboxSettings.file(dataDir)).as("removed when the sandbox stops").doesNotExist();
     }
 
     private static int freePort() throws IOException {

@@ -78,10 +78,22 @@ class StripeWebhookTest {
         HttpResponse<String> get = StripeFixture.HTTP.send(HttpRequest.newBuilder(StripeFixture.webhookUri(pipeline)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.headers().firstValue("Allow")).contains("POST");
+        // A signed event sent form-encoded: its own clear 4xx, not a signature mismatch.
+        HttpResponse<String> form = StripeFixture.HTTP.send(HttpRequest.newBuilder(StripeFixture.webhookUri(pipeline))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Stripe-Signature", StripeTestSigner.header(now, body, SECRET))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(form.statusCode()).isEqualTo(415);
+        assertThat(form.body()).contains("\"error\":\"unsupported_content_type\"")
+                .contains("application/x-www-form-urlencoded");
         assertThat(tableCounts(emulator)).isEqualTo(before);
         assertThat(ledger(emulator, "evt_bad_1").isNull()).isTrue();
         assertThat(StripeFixture.metrics(pipeline))
-                .contains("stripe_webhook_signature_failures_total{reason=\"signature_mismatch\"}");
+                .contains("stripe_webhook_signature_failures_total{reason=\"signature_mismatch\"}")
+                .contains("stripe_webhook_rejected_total{reason=\"body_too_large\"}")
+                .contains("stripe_webhook_rejected_total{reason=\"method_not_allowed\"}")
+                .contains("stripe_webhook_rejected_total{reason=\"unsupported_content_type\"}");
     }
 
     @Test
