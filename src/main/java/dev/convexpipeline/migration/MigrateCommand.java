@@ -238,10 +238,7 @@ public final class MigrateCommand implements Runnable {
                 request = new Migrator.Request(from, to, tables, importMode, pauseSource, false, true,
                         skipFunctionsCheck, sourceKeyFile, targetKeyFile);
             }
-            MigrationOperations operations = new MigrationOperations(() -> migrator);
-            try (MigrationRoute route = MigrationRoute.start(operations, properties)) {
-                return finish(route.send("direct:migration", request, null), Map.of());
-            }
+            return finish(MigrationRoute.run(migrator, properties, request), Map.of());
         }
 
         private static Migrator.Request withDryRun(Migrator.Request r) {
@@ -352,7 +349,7 @@ public final class MigrateCommand implements Runnable {
     }
 
     /** Log lines go to stderr: stdout carries the report (and with --json exactly one JSON document). */
-    static void logToStandardError() {
+    public static void logToStandardError() {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         Configuration configuration = context.getConfiguration();
         if (configuration.getAppenders().containsKey("stderr")) {
