@@ -97,6 +97,7 @@ public final class Migrator implements AutoCloseable {
 
     private final MigrationSettings settings;
     private final BackupTarget storage;
+    private final boolean ownsStorage;
     private final MigrationJournalStore journals;
     private final RetentionPolicy retention;
     private final Clock clock;
@@ -108,8 +109,18 @@ public final class Migrator implements AutoCloseable {
     private java.util.function.LongConsumer partHook = bytes -> { };
 
     public Migrator(MigrationSettings settings, Clock clock, MigrationMetrics metrics) {
+        this(settings, settings.storage().createTarget(), true, clock, metrics);
+    }
+
+    /** A migrator on storage the caller already holds (and closes): the point-in-time benchmark and tests. */
+    public Migrator(MigrationSettings settings, BackupTarget storage, Clock clock, MigrationMetrics metrics) {
+        this(settings, storage, false, clock, metrics);
+    }
+
+    private Migrator(MigrationSettings settings, BackupTarget storage, boolean ownsStorage, Clock clock, MigrationMetrics metrics) {
         this.settings = settings;
-        this.storage = settings.storage().createTarget();
+        this.storage = storage;
+        this.ownsStorage = ownsStorage;
         this.journals = new MigrationJournalStore(storage);
         this.retention = new RetentionPolicy(Duration.ofDays(settings.storage().retentionDays()),
                 settings.storage().keepLast());
@@ -902,7 +913,9 @@ public final class Migrator implements AutoCloseable {
 
     @Override
     public void close() {
-        storage.close();
+        if (ownsStorage) {
+            storage.close();
+        }
     }
 
     /** What --from names. */

@@ -25,7 +25,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,8 +60,7 @@ class RestoreCommandTest {
         fixture.insert("messages", "after-the-moment", 2);
         capture.captureOnce();
 
-        // Its own instance name: its rollback points are kept in its own folder, not in the source's chain.
-        target = emulator("restore-target");
+        target = PitrFixture.emulator("restore-target");
         target.insert("stale", ConvexValues.MAPPER.createObjectNode().put("x", 1));
         config = temp.resolve("application.properties");
         Files.writeString(config, Files.readString(Path.of("config/application.properties"))
@@ -174,13 +172,9 @@ class RestoreCommandTest {
                 org.assertj.core.api.InstanceOfAssertFactories.LONG).isPositive();
     }
 
-    private static ConvexEmulator emulator(String instance) {
-        return new ConvexEmulator(new ConvexEmulator.Config("127.0.0.1", 0, instance, List.of(), Optional.empty(), false)).start();
-    }
-
     @Test
     void migrateRunFromAMomentIntoAFreshDeploymentVerifiesAndEqualsTheRecordedState() throws Exception {
-        ConvexEmulator fresh = emulator("fresh-target");
+        ConvexEmulator fresh = PitrFixture.emulator("fresh-target");
         try (ConvexClient client = PitrFixture.client(fresh)) {
             Run run = run("migrate", "run", "--from", BackupLayoutTime.iso(moment.ts()), "--to", fresh.url(), "--json",
                     "--target-key-file", keyFile(fresh).toString());
