@@ -184,7 +184,7 @@ public final class MigrateCommand implements Runnable {
             description = "Preflight, pause source, snapshot, rollback point, import, verify, report.")
     static final class Run extends Verb {
         @Option(names = "--from", required = true,
-                description = "Backup id, latest, a ZIP from `npx convex export`, or a deployment URL.")
+                description = "Backup id, latest, a ZIP from `npx convex export`, a deployment URL, or a moment (2026-12-03T10:15:00Z or at:<snapshot ts>).")
         String from;
 
         @Option(names = "--to", required = true, description = "Target deployment URL.")
