@@ -184,7 +184,7 @@ public final class MigrateCommand implements Runnable {
             description = "Preflight, pause source, snapshot, rollback point, import, verify, report.")
     static final class Run extends Verb {
         @Option(names = "--from", required = true,
-                description = "Backup id, latest, a ZIP from `npx convex export`, or a deployment URL.")
+                description = "Backup id, latest, a ZIP from `npx convex export`, a deployment URL, or a moment (2026-12-03T10:15:00Z or at:<snapshot ts>).")
         String from;
 
         @Option(names = "--to", required = true, description = "Target deployment URL.")
@@ -238,10 +238,7 @@ public final class MigrateCommand implements Runnable {
                 request = new Migrator.Request(from, to, tables, importMode, pauseSource, false, true,
                         skipFunctionsCheck, sourceKeyFile, targetKeyFile);
             }
-            MigrationOperations operations = new MigrationOperations(() -> migrator);
-            try (MigrationRoute route = MigrationRoute.start(operations, properties)) {
-                return finish(route.send("direct:migration", request, null), Map.of());
-            }
+            return finish(MigrationRoute.run(migrator, properties, request), Map.of());
         }
 
         private static Migrator.Request withDryRun(Migrator.Request r) {
@@ -352,7 +349,7 @@ public final class MigrateCommand implements Runnable {
     }
 
     /** Log lines go to stderr: stdout carries the report (and with --json exactly one JSON document). */
-    static void logToStandardError() {
+    public static void logToStandardError() {
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         Configuration configuration = context.getConfiguration();
         if (configuration.getAppenders().containsKey("stderr")) {

@@ -15,7 +15,7 @@ import java.util.function.Function;
  * Runs {@code routes/migration.camel.yaml} in a small Camel context inside a CLI command, so
  * {@code migrate run} and {@code migrate resume} go through the same route as the admin API.
  */
-final class MigrationRoute implements AutoCloseable {
+public final class MigrationRoute implements AutoCloseable {
     private final CamelContext camel;
 
     private MigrationRoute(CamelContext camel) {
@@ -39,6 +39,17 @@ final class MigrationRoute implements AutoCloseable {
         PluginHelper.getRoutesLoader(camel).loadRoutes(resource);
         camel.start();
         return new MigrationRoute(camel);
+    }
+
+    /**
+     * Runs one migration request through the route in a context of its own and returns the journal it
+     * ended with: {@code migrate run} and {@code restore} both start migrations this way.
+     */
+    public static MigrationJournal run(Migrator migrator, Function<String, String> properties, Migrator.Request request)
+            throws Exception {
+        try (MigrationRoute route = start(new MigrationOperations(() -> migrator), properties)) {
+            return route.send("direct:migration", request, null);
+        }
     }
 
     /** Sends to {@code endpoint} and waits; returns the journal the route ended with. */

@@ -13,11 +13,12 @@ import java.util.function.Function;
  * Settings of migrations: the backup storage (where snapshots, rollback points and journals live),
  * the pipeline's own deployment ({@code convex.url} + {@code CONVEX_SERVICE_TOKEN}, used when a
  * migration names that URL) and the admin keys of other deployments, which never come from the
- * command line: {@code MIGRATE_SOURCE_ADMIN_KEY} / {@code MIGRATE_TARGET_ADMIN_KEY} or key files.
+ * command line: {@code MIGRATE_SOURCE_ADMIN_KEY} / {@code MIGRATE_TARGET_ADMIN_KEY} or key files. A
+ * point-in-time source materializes through {@code changes.spill-directory}, as {@code restore} does.
  */
 public record MigrationSettings(BackupSettings storage, String convexUrl, String serviceToken, String sourceKey,
                                 String targetKey, long estimatedBytesPerSecond, Duration importTimeout,
-                                ConvexClientConfig clientTemplate) {
+                                ConvexClientConfig clientTemplate, Path spillDirectory) {
 
     public static MigrationSettings load(Function<String, String> property) {
         BackupSettings storage = BackupSettings.load(property);
@@ -32,7 +33,13 @@ public record MigrationSettings(BackupSettings storage, String convexUrl, String
         return new MigrationSettings(storage, text(property, "convex.url", "http://127.0.0.1:3210"),
                 text(property, "convex.admin-key", ""), text(property, "migration.source-admin-key", ""),
                 text(property, "migration.target-admin-key", ""), bytesPerSecond, timeout,
-                storage.convex());
+                storage.convex(), Path.of(text(property, "changes.spill-directory", System.getProperty("java.io.tmpdir"))));
+    }
+
+    /** The same settings with the target's admin key given by another front (restore's own variable). */
+    public MigrationSettings withTargetKey(String key) {
+        return new MigrationSettings(storage, convexUrl, serviceToken, sourceKey, key, estimatedBytesPerSecond, importTimeout,
+                clientTemplate, spillDirectory);
     }
 
     /** The admin key for a deployment: a key file, else the environment, else the service token for the pipeline's own URL. */

@@ -24,6 +24,7 @@ import dev.convexpipeline.convex.ImportMode;
 import dev.convexpipeline.convex.ImportOptions;
 import dev.convexpipeline.convex.ImportResult;
 import dev.convexpipeline.convex.SnapshotDocument;
+import dev.convexpipeline.pitr.RestoreService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +97,7 @@ public final class Migrator implements AutoCloseable {
 
     private final MigrationSettings settings;
     private final BackupTarget storage;
+    private final boolean ownsStorage;
     private final MigrationJournalStore journals;
     private final RetentionPolicy retention;
     private final Clock clock;
@@ -107,8 +109,18 @@ public final class Migrator implements AutoCloseable {
     private java.util.function.LongConsumer partHook = bytes -> { };
 
     public Migrator(MigrationSettings settings, Clock clock, MigrationMetrics metrics) {
+        this(settings, settings.storage().createTarget(), true, clock, metrics);
+    }
+
+    /** A migrator on storage the caller already holds (and closes): the point-in-time benchmark and tests. */
+    public Migrator(MigrationSettings settings, BackupTarget storage, Clock clock, MigrationMetrics metrics) {
+        this(settings, storage, false, clock, metrics);
+    }
+
+    private Migrator(MigrationSettings settings, BackupTarget storage, boolean ownsStorage, Clock clock, MigrationMetrics metrics) {
         this.settings = settings;
-        this.storage = settings.storage().createTarget();
+        this.storage = storage;
+        this.ownsStorage = ownsStorage;
         this.journals = new MigrationJournalStore(storage);
         this.retention = new RetentionPolicy(Duration.ofDays(settings.storage().retentionDays()),
                 settings.storage().keepLast());
@@ -156,6 +168,11 @@ public final class Migrator implements AutoCloseable {
             return plan.journal();
         }
         return runSteps(plan.journal().id());
+    }
+
+    /** How {@code --from} names the state at a snapshot timestamp (a bare number names a backup id). */
+    public static String pointInTime(long atTs) {
+        return PointInTimeSnapshotSource.PREFIX + atTs;
     }
 
     /** The steps after preflight, each skipped when the journal says it is done: run and resume both end here. */
@@ -244,6 +261,26 @@ public final class Migrator implements AutoCloseable {
                 snapshotBytes = stored.bytes();
                 notes.add("snapshot checksum verified: sha256 " + stored.sha256());
             }
+            case MOMENT -> {
+                long atTs = PointInTimeSnapshotSource.momentOf(request.from());
+                RestoreService.Report dry;
+                try {
+                    dry = restoreService().dryRun(atTs, null);
+                } catch (IllegalArgumentException e) {
+                    throw new MigrationRefusedException(e.getMessage(), e);
+                }
+                sourceUrl = "state of " + ownInstance() + " at " + PointInTimeSnapshotSource.canonical(atTs);
+                snapshotTables = new TreeMap<>();
+                dry.written().tables().forEach((table, stats) -> {
+                    if (SnapshotScanner.isUserTable(table)) {
+                        snapshotTables.put(table, stats.documents());
+                    }
+                });
+                snapshotBytes = -1;
+                notes.add("base backup " + dry.plan().base().id() + " + " + dry.plan().segments().size()
+                        + " change segment(s): " + dry.written().changesApplied() + " change(s) applied to "
+                        + dry.written().changedIds() + " document(s); materialized after preflight and kept as a pinned backup");
+            }
             default -> {
                 Path zip = Path.of(request.from());
                 sourceUrl = zip.toAbsolutePath().toUri().toString();
@@ -288,7 +325,7 @@ public final class Migrator implements AutoCloseable {
         Duration estimate = snapshotBytes < 0 ? null : Duration.ofSeconds(Math.max(1, snapshotBytes / settings.estimatedBytesPerSecond()));
         String now = clock.instant().toString();
         MigrationJournal journal = new MigrationJournal(newId(), request.dryRun() ? MigrationStatus.DRY_RUN : MigrationStatus.PLANNED,
-                kind == SourceKind.ZIP ? Path.of(request.from()).toAbsolutePath().toString() : request.from(), kind.label,
+                canonicalSource(kind, request.from()), kind.label,
                 sourceUrl, request.to(), targetInstance, request.mode().wireName(),
                 request.tables(), stored, null, null, false, null, 0, Math.max(snapshotBytes, 0), 0, 0, null, plan,
                 null, now, now, List.of());
@@ -312,6 +349,19 @@ public final class Migrator implements AutoCloseable {
                     targetInstance, request.mode().wireName());
         }
         return new Plan(journal, version, contract, snapshotBytes, estimate, List.copyOf(notes));
+    }
+
+    /** What the journal keeps as the source: resumes read it back, so it must name the same snapshot every time. */
+    private static String canonicalSource(SourceKind kind, String from) {
+        return switch (kind) {
+            case ZIP -> Path.of(from).toAbsolutePath().toString();
+            case MOMENT -> PointInTimeSnapshotSource.canonical(PointInTimeSnapshotSource.momentOf(from));
+            default -> from;
+        };
+    }
+
+    private RestoreService restoreService() {
+        return new RestoreService(storage, new BackupLayout(ownInstance()), settings.spillDirectory());
     }
 
     private static Set<String> selectTables(List<String> requested, Map<String, Long> snapshotTables) {
@@ -428,6 +478,7 @@ public final class Migrator implements AutoCloseable {
                 return streamLiveSnapshot(journal);
             }
             case ZIP -> record = store(new ZipFileSnapshotSource(Path.of(journal.source())));
+            case MOMENT -> record = materialize(PointInTimeSnapshotSource.momentOf(journal.source()));
             default -> {
                 record = journal.snapshot() != null ? journal.snapshot() : storedSnapshot(journal.source());
                 service(record.instance(), null).pin(record.backupId());
@@ -467,6 +518,52 @@ public final class Migrator implements AutoCloseable {
         return save(stored.withImport(importId, current[0].bytesSent(), current[0].partsSent()).with(MigrationStatus.SNAPSHOT_STORED),
                 "snapshot: backup " + record.backupId() + " of " + record.instance() + ", " + record.bytes()
                         + " bytes, pinned; the same bytes uploaded to the target as import " + importId + " (not applied until confirmed)");
+    }
+
+    /**
+     * The state at a moment as a pinned backup in {@code <instance>.point-in-time}. A moment is covered by
+     * the change log only once every change up to it is captured, so its state never changes afterwards:
+     * a complete backup already stored for it (by an earlier restore, or by this one before it was killed)
+     * is reused after its checksum is checked; otherwise it is materialized and stored, its manifest written
+     * last, so a half-stored one is never taken for complete.
+     */
+    private SnapshotRecord materialize(long atTs) throws IOException {
+        String deployment = ownInstance();
+        BackupLayout layout = PointInTimeSnapshotSource.layout(deployment);
+        BackupEntry existing = new BackupCatalog(storage, layout).find(Long.toString(atTs)).orElse(null);
+        if (existing != null && existing.manifest() != null && existing.zipPresent()) {
+            SnapshotRecord record = record(existing.manifest(), layout);
+            checkChecksum(record);
+            service(layout.instance(), null).pin(record.backupId());
+            LOG.info("State of {} at {} already stored as backup {} of {}: reused", deployment,
+                    PointInTimeSnapshotSource.canonical(atTs), record.backupId(), layout.instance());
+            return record;
+        }
+        PointInTimeSnapshotSource source = new PointInTimeSnapshotSource(restoreService(), deployment, atTs);
+        SnapshotRecord record;
+        try {
+            record = store(source);
+            Map<String, SnapshotScanner.TableStats> written = source.written();
+            Map<String, SnapshotRecord.Table> stored = new TreeMap<>();
+            record.tables().forEach((table, stats) -> {
+                if (SnapshotScanner.isUserTable(table) && stats.documents() > 0) {
+                    stored.put(table, stats);
+                }
+            });
+            Map<String, SnapshotRecord.Table> expected = new TreeMap<>();
+            written.forEach((table, stats) -> {
+                if (stats.documents() > 0) {
+                    expected.put(table, new SnapshotRecord.Table(stats.documents(), stats.digest()));
+                }
+            });
+            if (!stored.equals(expected)) {
+                throw new IOException("the stored state at " + PointInTimeSnapshotSource.canonical(atTs) + " (" + stored
+                        + ") differs from what was materialized (" + expected + ")");
+            }
+        } finally {
+            source.close();
+        }
+        return record;
     }
 
     private ImportOptions importOptions(MigrationJournal journal) {
@@ -816,12 +913,14 @@ public final class Migrator implements AutoCloseable {
 
     @Override
     public void close() {
-        storage.close();
+        if (ownsStorage) {
+            storage.close();
+        }
     }
 
     /** What --from names. */
     enum SourceKind {
-        BACKUP("backup"), ZIP("zip"), DEPLOYMENT("deployment");
+        BACKUP("backup"), ZIP("zip"), DEPLOYMENT("deployment"), MOMENT("point in time");
 
         final String label;
 
@@ -831,7 +930,11 @@ public final class Migrator implements AutoCloseable {
 
         static SourceKind of(String from) {
             if (from == null || from.isBlank()) {
-                throw new MigrationRefusedException("--from is required: a backup id, latest, a ZIP file or a deployment URL");
+                throw new MigrationRefusedException("--from is required: a backup id, latest, a ZIP file, a deployment URL"
+                        + " or a moment");
+            }
+            if (PointInTimeSnapshotSource.isMoment(from)) {
+                return MOMENT;
             }
             if (from.matches("https?://.+")) {
                 return DEPLOYMENT;
@@ -845,7 +948,8 @@ public final class Migrator implements AutoCloseable {
                 }
                 return ZIP;
             }
-            throw new MigrationRefusedException("--from " + from + " is neither a backup id, latest, a .zip file nor an http(s) URL");
+            throw new MigrationRefusedException("--from " + from + " is neither a backup id, latest, a .zip file, an http(s) URL"
+                    + " nor a moment (an ISO-8601 UTC time or at:<snapshot ts>)");
         }
     }
 }

@@ -4,8 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.convexpipeline.app.ConfigFile;
 import dev.convexpipeline.backup.BackupTarget;
-import dev.convexpipeline.convex.ConvexClient;
+import dev.convexpipeline.backup.SnapshotScanner;
 import dev.convexpipeline.convex.ConvexClientConfig;
+import dev.convexpipeline.convex.ImportMode;
+import dev.convexpipeline.migration.MigrateCommand;
+import dev.convexpipeline.migration.MigrationJournal;
+import dev.convexpipeline.migration.MigrationMetrics;
+import dev.convexpipeline.migration.MigrationRoute;
+import dev.convexpipeline.migration.MigrationSettings;
+import dev.convexpipeline.migration.MigrationStatus;
+import dev.convexpipeline.migration.Migrator;
+import dev.convexpipeline.migration.SnapshotRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,11 +26,13 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
@@ -30,6 +41,11 @@ import java.util.function.Function;
  * backup at or before the moment plus the captured changes up to it. Destructive (the target's
  * tables are replaced), so it asks unless {@code --yes}. The target's admin key comes from
  * {@code RESTORE_TARGET_ADMIN_KEY} or {@code --target-key-file}, never from the command line.
+ *
+ * <p>A restore is a migration from the moment ({@code migrate run --from <time> --mode replace-all},
+ * or {@code replace} with {@code --tables}) sent through the same route: preflight, the state stored as
+ * a pinned backup, rollback point, import, verification, journal; {@code migrate resume|rollback <id>}
+ * work on it. A dry run only reads the storage and needs no key.
  *
  * <p>Exit codes: 0 restored and verified (or dry run), 1 failed, 2 usage, 3 restored but the
  * read-back differs.
@@ -84,26 +100,63 @@ public final class RestoreCommand implements Callable<Integer> {
         long atTs = RestorePlanner.parseMoment(at);
         Set<String> only = tables == null ? null : new LinkedHashSet<>(tables.stream().map(String::trim)
                 .filter(t -> !t.isEmpty()).toList());
-        PitrSettings settings = PitrSettings.load(ConfigFile.properties(config));
+        Function<String, String> properties = ConfigFile.properties(config);
+        PitrSettings settings = PitrSettings.load(properties);
+        RestorePlan plan;
         try (BackupTarget storage = settings.backup().createTarget()) {
             RestoreService service = new RestoreService(storage, settings.layout(), settings.spillDirectory());
             if (dryRun) {
-                RestoreService.Report report = service.dryRun(atTs, only);
-                print(out, report);
+                print(out, service.dryRun(atTs, only));
                 return 0;
             }
-            String key = targetKey();
-            ConvexClientConfig clientConfig = ConvexClientConfig.of(to, key);
-            if (!yes && !confirmed(clientConfig.deploymentUrl().toString(), atTs, only)) {
-                throw new IllegalStateException("not confirmed; nothing was changed");
-            }
-            try (ConvexClient client = new ConvexClient(clientConfig)) {
-                RestoreTarget target = new ConvexRestoreTarget(client, settings.backup().exportTimeout(),
-                        message -> spec.commandLine().getErr().println("  " + message));
-                RestoreService.Report report = service.restore(atTs, only, target);
-                print(out, report);
-                return report.verified() ? 0 : EXIT_VERIFY_FAILED;
-            }
+            plan = service.planner().plan(atTs);
+        }
+        String key = targetKey();
+        String url = ConvexClientConfig.of(to, key).deploymentUrl().toString();
+        if (!yes && !confirmed(url, atTs, only)) {
+            throw new IllegalStateException("not confirmed; nothing was changed");
+        }
+        MigrateCommand.logToStandardError();
+        long started = System.nanoTime();
+        Migrator.Request request = new Migrator.Request(Migrator.pointInTime(atTs), to,
+                only == null ? List.of() : List.copyOf(only), only == null ? ImportMode.REPLACE_ALL : ImportMode.REPLACE,
+                false, false, true, false, null, null);
+        MigrationJournal journal;
+        try (Migrator migrator = new Migrator(MigrationSettings.load(properties).withTargetKey(key), Clock.systemUTC(),
+                new MigrationMetrics())) {
+            journal = MigrationRoute.run(migrator, properties, request);
+        }
+        if (journal.status() == MigrationStatus.FAILED) {
+            throw new IllegalStateException("migration " + journal.id() + ": " + journal.error() + "; `migrate resume "
+                    + journal.id() + "` continues it");
+        }
+        Restored restored = new Restored(plan, url, journal, (System.nanoTime() - started) / 1_000_000);
+        print(out, restored);
+        return restored.verified() ? 0 : EXIT_VERIFY_FAILED;
+    }
+
+    /** What a restore did: the plan it was built from and the migration that imported and verified it. */
+    record Restored(RestorePlan plan, String target, MigrationJournal journal, long millis) {
+        boolean verified() {
+            return journal.status() == MigrationStatus.VERIFIED;
+        }
+
+        /** The restored tables: the stored state's, narrowed to --tables. */
+        Map<String, SnapshotRecord.Table> tables() {
+            Map<String, SnapshotRecord.Table> tables = new TreeMap<>();
+            journal.snapshot().tables().forEach((table, stats) -> {
+                if (SnapshotScanner.isUserTable(table) && (journal.tables().isEmpty() || journal.tables().contains(table))) {
+                    tables.put(table, stats);
+                }
+            });
+            return tables;
+        }
+
+        List<String> differences() {
+            return journal.report().stream().filter(t -> !"ok".equals(t.status()))
+                    .map(t -> t.table() + ": " + t.targetAfter() + " documents, expected " + t.snapshotDocuments()
+                            + (t.differingIds().isEmpty() ? "" : " (first differing ids " + String.join(", ", t.differingIds()) + ")"))
+                    .toList();
         }
     }
 
@@ -146,8 +199,46 @@ public final class RestoreCommand implements Callable<Integer> {
             out.flush();
             return;
         }
-        out.printf("%s %s (%d)%n", report.dryRun() ? "restore plan for" : "restored " + report.target() + " to",
-                ChangeCatalog.iso(plan.atTs()), plan.atTs());
+        out.printf("restore plan for %s (%d)%n", ChangeCatalog.iso(plan.atTs()), plan.atTs());
+        printPlan(out, plan);
+        out.printf("  changes       %d applied to %d documents%n", report.written().changesApplied(), report.written().changedIds());
+        out.printf("  %-32s  %10s  %s%n", "TABLE", "DOCUMENTS", "DIGEST");
+        report.written().tables().forEach((table, stats) ->
+                out.printf("  %-32s  %10d  %s%n", table, stats.documents(), stats.digest()));
+        out.printf("  %d tables, %d documents%n", report.written().tables().size(), report.written().documents());
+        out.println("dry run: nothing was written");
+        out.flush();
+    }
+
+    private void print(PrintWriter out, Restored restored) throws Exception {
+        MigrationJournal journal = restored.journal();
+        if (json) {
+            out.println(JSON.writeValueAsString(toJson(restored)));
+            out.flush();
+            return;
+        }
+        out.printf("restored %s to %s (%d)%n", restored.target(), ChangeCatalog.iso(restored.plan().atTs()), restored.plan().atTs());
+        out.printf("  migration     %s (%s); `migrate status %s` shows its journal%n", journal.id(),
+                journal.status().name().toLowerCase(java.util.Locale.ROOT), journal.id());
+        printPlan(out, restored.plan());
+        out.printf("  state         backup %s of %s (pinned), sha256 %s%n", journal.snapshot().backupId(),
+                journal.snapshot().instance(), journal.snapshot().sha256());
+        out.printf("  rollback      backup %s of %s (pinned): `migrate rollback %s` undoes this restore%n",
+                journal.rollbackPoint(), journal.rollbackPointInstance(), journal.id());
+        out.printf("  %-32s  %10s  %s%n", "TABLE", "DOCUMENTS", "DIGEST");
+        Map<String, SnapshotRecord.Table> tables = restored.tables();
+        tables.forEach((table, stats) -> out.printf("  %-32s  %10d  %s%n", table, stats.documents(), stats.digest()));
+        out.printf("  %d tables, %d documents%n", tables.size(), tables.values().stream().mapToLong(SnapshotRecord.Table::documents).sum());
+        if (restored.verified()) {
+            out.printf("verified: every table's count and digest read back as written (%d ms)%n", restored.millis());
+        } else {
+            out.println("VERIFICATION FAILED: the target does not read back as written:");
+            restored.differences().forEach(d -> out.println("  " + d));
+        }
+        out.flush();
+    }
+
+    private static void printPlan(PrintWriter out, RestorePlan plan) {
         out.printf("  base backup   %s (%s)%n", plan.base().id(), plan.base().snapshotTime());
         out.printf("  segments      %d%s%n", plan.segments().size(), plan.segments().isEmpty() ? ""
                 : " (" + ChangeCatalog.iso(plan.segments().get(0).segment().fromTs()) + " .. "
@@ -155,32 +246,22 @@ public final class RestoreCommand implements Callable<Integer> {
         for (RestorePlan.PlannedSegment segment : plan.segments()) {
             out.printf("    %s  %d changes%n", segment.segment().key(), segment.manifest().documents());
         }
-        out.printf("  changes       %d applied to %d documents%n", report.written().changesApplied(), report.written().changedIds());
-        out.printf("  %-32s  %10s  %s%n", "TABLE", "DOCUMENTS", "DIGEST");
-        report.written().tables().forEach((table, stats) ->
-                out.printf("  %-32s  %10d  %s%n", table, stats.documents(), stats.digest()));
-        out.printf("  %d tables, %d documents%n", report.written().tables().size(), report.written().documents());
-        if (report.dryRun()) {
-            out.println("dry run: nothing was written");
-        } else if (report.verified()) {
-            out.printf("verified: every table's count and digest read back as written (%d ms)%n", report.millis());
-        } else {
-            out.println("VERIFICATION FAILED: the target does not read back as written:");
-            report.differences().forEach(d -> out.println("  " + d));
-        }
-        out.flush();
     }
 
-    static Map<String, Object> toJson(RestoreService.Report report) {
-        RestorePlan plan = report.plan();
+    private static Map<String, Object> planJson(RestorePlan plan, boolean dryRun, String target) {
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("dryRun", report.dryRun());
+        result.put("dryRun", dryRun);
         result.put("at", ChangeCatalog.iso(plan.atTs()));
         result.put("atTs", plan.atTs());
-        result.put("target", report.target());
+        result.put("target", target);
         result.put("base", Map.of("id", plan.base().id(), "snapshotTime", plan.base().snapshotTime().toString()));
         result.put("segments", plan.segments().stream().map(s -> Map.of("key", s.segment().key(), "fromTs", s.segment().fromTs(),
                 "toTs", s.segment().toTs(), "documents", s.manifest().documents())).toList());
+        return result;
+    }
+
+    static Map<String, Object> toJson(RestoreService.Report report) {
+        Map<String, Object> result = planJson(report.plan(), true, null);
         result.put("changesApplied", report.written().changesApplied());
         result.put("changedDocuments", report.written().changedIds());
         Map<String, Object> tables = new LinkedHashMap<>();
@@ -188,16 +269,27 @@ public final class RestoreCommand implements Callable<Integer> {
                 "digest", stats.digest())));
         result.put("tables", tables);
         result.put("documents", report.written().documents());
-        if (!report.dryRun()) {
-            result.put("imported", report.imported());
-            result.put("verified", report.verified());
-            result.put("differences", report.differences());
-        }
         result.put("millis", report.millis());
-        if (!report.dryRun()) {
-            result.put("importMillis", report.importMillis());
-            result.put("verifyMillis", report.verifyMillis());
-        }
+        return result;
+    }
+
+    static Map<String, Object> toJson(Restored restored) {
+        MigrationJournal journal = restored.journal();
+        Map<String, Object> result = planJson(restored.plan(), false, restored.target());
+        result.put("migrationId", journal.id());
+        result.put("status", journal.status().name().toLowerCase(java.util.Locale.ROOT));
+        result.put("state", Map.of("instance", journal.snapshot().instance(), "backupId", journal.snapshot().backupId(),
+                "sha256", journal.snapshot().sha256()));
+        result.put("rollbackPoint", Map.of("instance", journal.rollbackPointInstance(), "backupId", journal.rollbackPoint()));
+        Map<String, Object> tables = new LinkedHashMap<>();
+        restored.tables().forEach((table, stats) -> tables.put(table, Map.of("documents", stats.documents(),
+                "digest", stats.digest())));
+        result.put("tables", tables);
+        result.put("documents", restored.tables().values().stream().mapToLong(SnapshotRecord.Table::documents).sum());
+        result.put("imported", journal.documentsWritten());
+        result.put("verified", restored.verified());
+        result.put("differences", restored.differences());
+        result.put("millis", restored.millis());
         return result;
     }
 }

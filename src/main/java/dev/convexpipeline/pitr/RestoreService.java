@@ -2,31 +2,22 @@ package dev.convexpipeline.pitr;
 
 import dev.convexpipeline.backup.BackupLayout;
 import dev.convexpipeline.backup.BackupTarget;
-import dev.convexpipeline.backup.SnapshotScanner;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Restores the state at a moment: plan (base + segments), materialize the snapshot ZIP as a stream,
- * import it into a {@link RestoreTarget}, then read the target back and compare every restored
- * table's document count and digest with what was written.
+ * The state at a moment: plan (base + segments) and materialize it as a snapshot ZIP stream. Importing
+ * and verifying it is the migration engine's work ({@code migrate run --from <time>}, which
+ * {@code restore} sends its runs through), so a restore has a journal, a rollback point and resume.
  */
 public final class RestoreService {
-    private static final Logger LOG = LoggerFactory.getLogger(RestoreService.class);
     private static final int PIPE_BUFFER = 1024 * 1024;
 
     private final RestorePlanner planner;
@@ -41,17 +32,8 @@ public final class RestoreService {
         return planner;
     }
 
-    /**
-     * What a restore did (or, for a dry run, would produce).
-     *
-     * @param differences tables whose count or digest read back differs (empty when verified or a dry run)
-     */
-    public record Report(RestorePlan plan, Materializer.Result written, boolean dryRun, String target, Long imported,
-                         Map<String, SnapshotScanner.TableStats> readBack, List<String> differences, long millis,
-                         long importMillis, long verifyMillis) {
-        public boolean verified() {
-            return !dryRun && differences.isEmpty();
-        }
+    /** What a restore would produce: the plan and the per-table counts and digests of the state. */
+    public record Report(RestorePlan plan, Materializer.Result written, long millis) {
     }
 
     /** The plan and the per-table counts the restore would produce; reads the storage, writes nothing. */
@@ -59,39 +41,7 @@ public final class RestoreService {
         long started = System.nanoTime();
         RestorePlan plan = planner.plan(atTs);
         Materializer.Result result = materializer.write(plan, tables, OutputStream.nullOutputStream());
-        return new Report(plan, result, true, null, null, null, List.of(), (System.nanoTime() - started) / 1_000_000, 0, 0);
-    }
-
-    public Report restore(long atTs, Set<String> tables, RestoreTarget target) throws Exception {
-        long started = System.nanoTime();
-        RestorePlan plan = planner.plan(atTs);
-        LOG.info("Restoring {} as of {} from base backup {} and {} change segment(s)", target.describe(),
-                ChangeCatalog.iso(atTs), plan.base().id(), plan.segments().size());
-        Materializer.Result written;
-        long imported;
-        try (MaterializedSnapshot snapshot = open(plan, tables)) {
-            try {
-                imported = target.importSnapshot(snapshot.stream(), tables == null);
-            } catch (Exception e) {
-                snapshot.rethrowFailure();
-                throw e;
-            }
-            written = snapshot.awaitResult();
-        }
-        long importedAt = System.nanoTime();
-        Map<String, SnapshotScanner.TableStats> readBack = target.readBack();
-        long verifiedAt = System.nanoTime();
-        List<String> differences = compare(written.tables(), readBack, tables == null);
-        Report report = new Report(plan, written, false, target.describe(), imported, readBack, differences,
-                (verifiedAt - started) / 1_000_000, (importedAt - started) / 1_000_000, (verifiedAt - importedAt) / 1_000_000);
-        if (differences.isEmpty()) {
-            LOG.info("Restore of {} as of {} verified: {} tables, {} documents", target.describe(),
-                    ChangeCatalog.iso(atTs), written.tables().size(), written.documents());
-        } else {
-            LOG.error("Restore of {} as of {} does not read back as written: {}", target.describe(),
-                    ChangeCatalog.iso(atTs), differences);
-        }
-        return report;
+        return new Report(plan, result, (System.nanoTime() - started) / 1_000_000);
     }
 
     /**
@@ -101,11 +51,7 @@ public final class RestoreService {
      * per-table counts and digests to verify the target against.
      */
     public MaterializedSnapshot open(long atTs, Set<String> tables) throws IOException {
-        return open(planner.plan(atTs), tables);
-    }
-
-    private MaterializedSnapshot open(RestorePlan plan, Set<String> tables) {
-        return new MaterializedSnapshot(plan, tables, materializer);
+        return new MaterializedSnapshot(planner.plan(atTs), tables, materializer);
     }
 
     /** A snapshot being materialized into a pipe; closing it stops the writer if the reader gave up. */
@@ -163,33 +109,6 @@ public final class RestoreService {
             pipeIn.close();
             producer.join();
         }
-    }
-
-    static List<String> compare(Map<String, SnapshotScanner.TableStats> written, Map<String, SnapshotScanner.TableStats> readBack,
-                                boolean everyTable) {
-        List<String> differences = new ArrayList<>();
-        Map<String, SnapshotScanner.TableStats> expected = new LinkedHashMap<>(written);
-        expected.forEach((table, stats) -> {
-            SnapshotScanner.TableStats actual = readBack.get(table);
-            if (actual == null && stats.documents() == 0) {
-                return; // an empty table may be absent from an export
-            }
-            if (actual == null) {
-                differences.add(table + ": missing in the target (expected " + stats.documents() + " documents)");
-            } else if (actual.documents() != stats.documents()) {
-                differences.add(table + ": " + actual.documents() + " documents, expected " + stats.documents());
-            } else if (!actual.digest().equals(stats.digest())) {
-                differences.add(table + ": digest " + actual.digest() + ", expected " + stats.digest());
-            }
-        });
-        if (everyTable) {
-            readBack.forEach((table, stats) -> {
-                if (!expected.containsKey(table) && stats.documents() > 0) {
-                    differences.add(table + ": " + stats.documents() + " documents that the restored state does not have");
-                }
-            });
-        }
-        return differences;
     }
 
     /** A pipe whose reader fails (instead of seeing a clean end) when the writer failed. */

@@ -15,14 +15,21 @@ import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.convex.RetryPolicy;
 import dev.convexpipeline.convex.SnapshotPage;
+import dev.convexpipeline.convex.ImportMode;
 import dev.convexpipeline.emulator.ConvexEmulator;
+import dev.convexpipeline.migration.MigrationJournal;
+import dev.convexpipeline.migration.MigrationMetrics;
+import dev.convexpipeline.migration.MigrationSettings;
+import dev.convexpipeline.migration.Migrator;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** A source emulator, backup storage in a directory, backups and change capture against them. */
@@ -41,6 +48,15 @@ final class PitrFixture implements AutoCloseable {
         this.spill = spill;
         this.backups = new BackupService(storage, new ConvexSnapshotSource(client, INSTANCE, false, Duration.ofMinutes(1)),
                 new RetentionPolicy(Duration.ofDays(30), 7), new BackupMetrics(), Clock.systemUTC());
+    }
+
+    /**
+     * A deployment to restore into, under its own instance name: a restore keeps the target's rollback
+     * point in the target's folder, which must not be the source's (it would join the source's chain).
+     */
+    static ConvexEmulator emulator(String instance) {
+        return new ConvexEmulator(new ConvexEmulator.Config("127.0.0.1", 0, instance, List.of(), java.util.Optional.empty(),
+                false)).start();
     }
 
     static ConvexClient client(ConvexEmulator emulator) {
@@ -65,6 +81,21 @@ final class PitrFixture implements AutoCloseable {
 
     RestoreService restoreService() {
         return new RestoreService(storage, layout, spill);
+    }
+
+    /**
+     * Restores the state at {@code atTs} into {@code target} the way {@code restore} does: a migration from
+     * the moment (replace-all, or replace with tables), run by a migrator on this fixture's storage.
+     */
+    MigrationJournal restore(long atTs, Set<String> tables, ConvexEmulator target) throws Exception {
+        Map<String, String> properties = Map.of("backup.instance", INSTANCE, "migration.target-admin-key", target.adminKey(),
+                "changes.spill-directory", spill.toString());
+        try (Migrator migrator = new Migrator(MigrationSettings.load(properties::get), storage, Clock.systemUTC(),
+                new MigrationMetrics())) {
+            return migrator.run(new Migrator.Request(Migrator.pointInTime(atTs), target.url(),
+                    tables == null ? List.of() : List.copyOf(tables), tables == null ? ImportMode.REPLACE_ALL : ImportMode.REPLACE,
+                    false, false, true, false, null, null), Migrator.Confirmation.REFUSE);
+        }
     }
 
     String insert(String table, String key, int value) {

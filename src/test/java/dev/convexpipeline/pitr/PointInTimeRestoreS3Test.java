@@ -42,11 +42,10 @@ class PointInTimeRestoreS3Test {
                         + "/changes/\\d{4}/\\d{2}/\\d{2}/changes-" + base.snapshotTs() + "-\\d+\\.jsonl\\.gz"));
                 assertThat(keys).anyMatch(k -> k.endsWith(".manifest.json"));
 
-                ConvexEmulator target = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
+                ConvexEmulator target = PitrFixture.emulator("restore-target");
                 try (ConvexClient client = PitrFixture.client(target)) {
-                    RestoreService.Report report = fixture.restoreService().restore(moment.ts(), null,
-                            new ConvexRestoreTarget(client, Duration.ofMinutes(1), m -> { }));
-                    assertThat(report.verified()).isTrue();
+                    assertThat(fixture.restore(moment.ts(), null, target).status())
+                            .isEqualTo(dev.convexpipeline.migration.MigrationStatus.VERIFIED);
                     assertThat(PitrFixture.read(client).tables()).isEqualTo(moment.tables());
                 } finally {
                     target.stop();

@@ -3,6 +3,8 @@ package dev.convexpipeline.pitr;
 import dev.convexpipeline.backup.BackupManifest;
 import dev.convexpipeline.backup.BackupTarget;
 import dev.convexpipeline.backup.LocalDirectoryTarget;
+import dev.convexpipeline.migration.MigrationJournal;
+import dev.convexpipeline.migration.MigrationStatus;
 import dev.convexpipeline.backup.ObjectUpload;
 import dev.convexpipeline.backup.SnapshotScanner;
 import dev.convexpipeline.backup.StoredObject;
@@ -124,7 +126,6 @@ class PointInTimeRestoreTest {
         capture.captureOnce();
 
         RestoreService.Report report = fixture.restoreService().dryRun(moment.ts(), null);
-        assertThat(report.dryRun()).isTrue();
         assertThat(report.plan().base().id()).isEqualTo(base.id());
         assertThat(report.plan().segments()).hasSize(1);
         assertThat(nonEmpty(report.written().tables())).isEqualTo(moment.stats());
@@ -143,14 +144,13 @@ class PointInTimeRestoreTest {
         PitrFixture.Moment moment = PitrFixture.read(fixture.client);
         capture.captureOnce();
 
-        ConvexEmulator target = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
+        ConvexEmulator target = PitrFixture.emulator("restore-target");
         targets.add(target);
         target.insert("keep", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("x", 1));
         target.insert("audit", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("old", true));
         try (ConvexClient client = PitrFixture.client(target)) {
-            RestoreService.Report report = fixture.restoreService().restore(moment.ts(), java.util.Set.of("audit"),
-                    new ConvexRestoreTarget(client, Duration.ofMinutes(1), m -> { }));
-            assertThat(report.verified()).isTrue();
+            MigrationJournal restore = fixture.restore(moment.ts(), java.util.Set.of("audit"), target);
+            assertThat(restore.status()).as(restore.error()).isEqualTo(MigrationStatus.VERIFIED);
             PitrFixture.Moment restored = PitrFixture.read(client);
             assertThat(restored.tables().get("audit")).isEqualTo(moment.tables().get("audit"));
             assertThat(restored.tables()).containsKey("keep").doesNotContainKey("messages");
@@ -248,17 +248,21 @@ class PointInTimeRestoreTest {
     }
 
     private void assertRestoresTo(PitrFixture.Moment moment) throws Exception {
-        ConvexEmulator target = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
+        ConvexEmulator target = PitrFixture.emulator("restore-target");
         targets.add(target);
         // Something to replace: a restore must leave exactly the recorded state.
         target.insert("stale", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("x", 1));
         try (ConvexClient client = PitrFixture.client(target)) {
-            RestoreService.Report report = fixture.restoreService().restore(moment.ts(),
-                    null, new ConvexRestoreTarget(client, Duration.ofMinutes(1), m -> { }));
-            assertThat(report.differences()).as("read-back of moment %s", moment.ts()).isEmpty();
-            assertThat(report.verified()).isTrue();
-            assertThat(nonEmpty(report.written().tables())).as("counts and digests at %s", moment.ts())
-                    .isEqualTo(moment.stats());
+            MigrationJournal restore = fixture.restore(moment.ts(), null, target);
+            assertThat(restore.status()).as("read-back of moment %s: %s", moment.ts(), restore.error())
+                    .isEqualTo(MigrationStatus.VERIFIED);
+            Map<String, SnapshotScanner.TableStats> stored = new TreeMap<>();
+            restore.snapshot().tables().forEach((table, stats) -> {
+                if (SnapshotScanner.isUserTable(table) && stats.documents() > 0) {
+                    stored.put(table, new SnapshotScanner.TableStats(stats.documents(), stats.digest()));
+                }
+            });
+            assertThat(stored).as("counts and digests at %s", moment.ts()).isEqualTo(moment.stats());
             PitrFixture.Moment restored = PitrFixture.read(client);
             assertThat(restored.tables()).as("documents at %s", moment.ts()).isEqualTo(moment.tables());
         }

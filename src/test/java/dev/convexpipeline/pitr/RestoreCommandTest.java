@@ -6,7 +6,11 @@ import dev.convexpipeline.backup.BackupManifest;
 import dev.convexpipeline.backup.LocalDirectoryTarget;
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.convex.ImportMode;
 import dev.convexpipeline.emulator.ConvexEmulator;
+import dev.convexpipeline.migration.MigrationMetrics;
+import dev.convexpipeline.migration.MigrationSettings;
+import dev.convexpipeline.migration.Migrator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -56,7 +60,7 @@ class RestoreCommandTest {
         fixture.insert("messages", "after-the-moment", 2);
         capture.captureOnce();
 
-        target = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
+        target = PitrFixture.emulator("restore-target");
         target.insert("stale", ConvexValues.MAPPER.createObjectNode().put("x", 1));
         config = temp.resolve("application.properties");
         Files.writeString(config, Files.readString(Path.of("config/application.properties"))
@@ -168,10 +172,100 @@ class RestoreCommandTest {
                 org.assertj.core.api.InstanceOfAssertFactories.LONG).isPositive();
     }
 
+    @Test
+    void migrateRunFromAMomentIntoAFreshDeploymentVerifiesAndEqualsTheRecordedState() throws Exception {
+        ConvexEmulator fresh = PitrFixture.emulator("fresh-target");
+        try (ConvexClient client = PitrFixture.client(fresh)) {
+            Run run = run("migrate", "run", "--from", BackupLayoutTime.iso(moment.ts()), "--to", fresh.url(), "--json",
+                    "--target-key-file", keyFile(fresh).toString());
+            assertThat(run.exit()).as(run.err()).isZero();
+            JsonNode journal = ConvexValues.MAPPER.readTree(run.out());
+            assertThat(journal.path("status").asText()).isEqualTo("verified");
+            assertThat(journal.path("source").asText()).isEqualTo(BackupLayoutTime.iso(moment.ts()));
+            assertThat(journal.path("snapshot").path("instance").asText()).isEqualTo(PitrFixture.INSTANCE + ".point-in-time");
+            assertThat(journal.path("snapshot").path("backupId").asText()).isEqualTo(Long.toString(moment.ts()));
+            assertThat(PitrFixture.read(client).tables()).isEqualTo(moment.tables());
+
+            // The same moment again (as a snapshot ts): its stored state is reused, not materialized a second time.
+            Run again = run("migrate", "run", "--from", "at:" + moment.ts(), "--to", fresh.url(), "--mode", "replace-all",
+                    "--yes", "--json", "--target-key-file", keyFile(fresh).toString());
+            assertThat(again.exit()).as(again.err()).isZero();
+            assertThat(ConvexValues.MAPPER.readTree(again.out()).path("snapshot").path("sha256").asText())
+                    .isEqualTo(journal.path("snapshot").path("sha256").asText());
+            assertThat(materializedZips()).hasSize(1);
+            assertThat(PitrFixture.read(client).tables()).isEqualTo(moment.tables());
+        } finally {
+            fresh.stop();
+        }
+    }
+
+    @Test
+    void aRestoreIsAMigrationThatMigrateRollbackUndoes() throws Exception {
+        Run restore = run("restore", "--to", target.url(), "--at", BackupLayoutTime.iso(moment.ts()), "--yes", "--json",
+                "--target-key-file", keyFile().toString());
+        assertThat(restore.exit()).as(restore.err()).isZero();
+        JsonNode report = ConvexValues.MAPPER.readTree(restore.out());
+        assertThat(report.path("verified").asBoolean()).isTrue();
+        assertThat(report.path("rollbackPoint").path("instance").asText()).isEqualTo("restore-target");
+        String id = report.path("migrationId").asText();
+        assertThat(id).startsWith("m-");
+        assertThat(target.documents("stale")).as("replace-all cleared a table the moment does not have").isEmpty();
+
+        Run status = run("migrate", "status", id, "--json");
+        assertThat(status.exit()).as(status.err()).isZero();
+        assertThat(ConvexValues.MAPPER.readTree(status.out()).path("status").asText()).isEqualTo("verified");
+
+        Run rollback = run("migrate", "rollback", id, "--yes", "--json", "--target-key-file", keyFile().toString());
+        assertThat(rollback.exit()).as(rollback.err()).isZero();
+        assertThat(ConvexValues.MAPPER.readTree(rollback.out()).path("status").asText()).isEqualTo("rolled_back");
+        assertThat(target.documents("stale")).hasSize(1);
+        assertThat(target.documents("messages")).isEmpty();
+        assertThat(target.documents("audit")).isEmpty();
+    }
+
+    @Test
+    void aRestoreKilledBeforeItsImportIsFinishedByMigrateResumeImportingOnce() throws Exception {
+        java.util.function.Function<String, String> properties = dev.convexpipeline.app.ConfigFile.properties(config);
+        String id;
+        try (Migrator migrator = new Migrator(MigrationSettings.load(properties).withTargetKey(target.adminKey()),
+                java.time.Clock.systemUTC(), new MigrationMetrics())) {
+            Migrator.Request request = new Migrator.Request(Migrator.pointInTime(moment.ts()), target.url(), List.of(),
+                    ImportMode.REPLACE_ALL, false, false, true, false, null, null);
+            id = migrator.preflight(request, Migrator.Confirmation.REFUSE).journal().id();
+            migrator.snapshot(id);
+            migrator.rollbackPoint(id);
+            // The process dies here: the state and the rollback point are stored, nothing is imported.
+        }
+        assertThat(target.documents("stale")).hasSize(1);
+        assertThat(target.documents("messages")).isEmpty();
+
+        Run resume = run("migrate", "resume", id, "--json", "--target-key-file", keyFile().toString());
+        assertThat(resume.exit()).as(resume.err()).isZero();
+        JsonNode journal = ConvexValues.MAPPER.readTree(resume.out());
+        assertThat(journal.path("status").asText()).isEqualTo("verified");
+        long documents = moment.tables().values().stream().mapToLong(Map::size).sum();
+        assertThat(journal.path("progress").path("documentsWritten").asLong()).as("imported once").isEqualTo(documents);
+        assertThat(materializedZips()).as("the state was materialized once").hasSize(1);
+        try (ConvexClient client = PitrFixture.client(target)) {
+            assertThat(PitrFixture.read(client).tables()).isEqualTo(moment.tables());
+        }
+    }
+
+    private List<String> materializedZips() throws Exception {
+        try (var storage = new LocalDirectoryTarget(temp.resolve("backups"))) {
+            return storage.list(PitrFixture.INSTANCE + ".point-in-time/").stream().map(o -> o.key())
+                    .filter(key -> key.endsWith(".zip")).toList();
+        }
+    }
+
     private Path keyFile() {
+        return keyFile(target);
+    }
+
+    private Path keyFile(ConvexEmulator deployment) {
         try {
-            Path file = temp.resolve("target.key");
-            Files.writeString(file, target.adminKey() + "\n");
+            Path file = temp.resolve(deployment.instanceName() + ".key");
+            Files.writeString(file, deployment.adminKey() + "\n");
             return file;
         } catch (Exception e) {
             throw new IllegalStateException(e);

@@ -17,7 +17,11 @@ import dev.convexpipeline.convex.bench.EmulatorProcess;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import dev.convexpipeline.pitr.CaptureMetrics;
 import dev.convexpipeline.pitr.ChangeCapture;
-import dev.convexpipeline.pitr.ConvexRestoreTarget;
+import dev.convexpipeline.convex.ImportMode;
+import dev.convexpipeline.migration.MigrationJournal;
+import dev.convexpipeline.migration.MigrationMetrics;
+import dev.convexpipeline.migration.MigrationSettings;
+import dev.convexpipeline.migration.Migrator;
 import dev.convexpipeline.pitr.RestoreService;
 
 import java.lang.management.ManagementFactory;
@@ -31,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -238,10 +243,10 @@ public final class PitrBenchmark {
                 throw new IllegalStateException("restore JVM failed (exit " + exit + "):\n" + output);
             }
             JsonNode figures = ConvexValues.MAPPER.readTree(result);
-            System.out.printf("restore JVM -Xmx%s: %,d documents in %,d ms (materialize + import %,d ms, read-back"
-                    + " verify %,d ms), verified=%s, peak heap %,d MiB; materializing alone (dry run): %,d ms%n", restoreXmx,
-                    figures.path("documents").asLong(), figures.path("millis").asLong(), figures.path("importMillis").asLong(),
-                    figures.path("verifyMillis").asLong(), figures.path("verified").asBoolean(),
+            System.out.printf("restore JVM -Xmx%s: %,d documents in %,d ms as a migration (preflight, state stored as a"
+                    + " pinned backup, rollback point, import, read-back verify), status %s, peak heap %,d MiB;"
+                    + " materializing alone (dry run): %,d ms%n", restoreXmx,
+                    figures.path("documents").asLong(), figures.path("millis").asLong(), figures.path("status").asText(),
                     figures.path("peakHeapBytes").asLong() >> 20, figures.path("dryRunMillis").asLong());
         } finally {
             source.stop();
@@ -256,14 +261,18 @@ public final class PitrBenchmark {
         String url = args[3];
         String key = Files.readString(Path.of(args[4])).trim();
         Path spill = Path.of(args[5]);
-        RestoreService service = new RestoreService(new LocalDirectoryTarget(root), new BackupLayout(INSTANCE), spill);
-        try (ConvexClient client = client(url, key)) {
+        LocalDirectoryTarget storage = new LocalDirectoryTarget(root);
+        RestoreService service = new RestoreService(storage, new BackupLayout(INSTANCE), spill);
+        Map<String, String> properties = Map.of("backup.target", "file:" + root, "backup.instance", INSTANCE,
+                "migration.target-admin-key", key, "changes.spill-directory", spill.toString());
+        try (Migrator migrator = new Migrator(MigrationSettings.load(properties::get), storage, Clock.systemUTC(),
+                new MigrationMetrics())) {
             long dryStarted = System.nanoTime();
             service.dryRun(at, null);
             long dryMillis = (System.nanoTime() - dryStarted) / 1_000_000;
             long started = System.nanoTime();
-            RestoreService.Report report = service.restore(at, null, new ConvexRestoreTarget(client, Duration.ofMinutes(30),
-                    m -> { }));
+            MigrationJournal restored = migrator.run(new Migrator.Request(Migrator.pointInTime(at), url, List.of(),
+                    ImportMode.REPLACE_ALL, false, false, true, false, null, null), Migrator.Confirmation.REFUSE);
             long millis = (System.nanoTime() - started) / 1_000_000;
             long peak = 0;
             for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -272,9 +281,8 @@ public final class PitrBenchmark {
                 }
             }
             ObjectNode line = ConvexValues.MAPPER.createObjectNode().put("millis", millis).put("peakHeapBytes", peak)
-                    .put("documents", report.written().documents()).put("verified", report.verified())
-                    .put("importMillis", report.importMillis()).put("verifyMillis", report.verifyMillis())
-                    .put("dryRunMillis", dryMillis);
+                    .put("documents", restored.documentsWritten())
+                    .put("status", restored.status().name().toLowerCase(java.util.Locale.ROOT)).put("dryRunMillis", dryMillis);
             System.out.println(ConvexValues.write(line));
         }
     }
