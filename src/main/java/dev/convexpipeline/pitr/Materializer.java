@@ -10,7 +10,6 @@ import dev.convexpipeline.backup.SnapshotScanner;
 import dev.convexpipeline.backup.TableDigest;
 import dev.convexpipeline.convex.ConvexIds;
 import dev.convexpipeline.convex.ConvexValues;
-import dev.convexpipeline.emulator.snapshot.SnapshotZipWriter;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
@@ -102,7 +101,7 @@ public final class Materializer {
             Map<String, SnapshotScanner.TableStats> stats = new TreeMap<>();
             ZipArchiveOutputStream zip = new ZipArchiveOutputStream(nonClosing(out));
             zip.setMethod(ZipEntry.DEFLATED);
-            writeEntry(zip, "README.md", SnapshotZipWriter.README.getBytes(StandardCharsets.UTF_8));
+            writeEntry(zip, "README.md", dev.convexpipeline.convex.SnapshotZipFormat.README.getBytes(StandardCharsets.UTF_8));
             Map<String, Integer> tableNumbers = new LinkedHashMap<>();
             streamBase(plan.base(), tables, index, changesFile, zip, stats, tableNumbers);
             for (Map.Entry<String, Integer> created : newTableNumbers.entrySet()) {

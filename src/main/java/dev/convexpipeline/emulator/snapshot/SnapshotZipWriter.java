@@ -2,6 +2,7 @@ package dev.convexpipeline.emulator.snapshot;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.convex.SnapshotZipFormat;
 import dev.convexpipeline.emulator.storage.FileStorage;
 import dev.convexpipeline.emulator.store.DatabaseSnapshot;
 import dev.convexpipeline.emulator.store.StoredTable;
@@ -18,18 +19,6 @@ import java.util.zip.ZipEntry;
 
 /** Writes a snapshot as the ZIP a Convex export produces (convex-api.md §2.4). */
 public final class SnapshotZipWriter {
-    public static final String README = """
-            # Welcome to your Convex snapshot export!
-
-            This ZIP file contains a snapshot of the tables in your Convex deployment.
-
-            Documents for each table are listed as lines of JSON in
-            <table_name>/documents.jsonl files.
-
-            For details on the format and how to use this snapshot with npx convex import,
-            check out [the docs](https://docs.convex.dev/database/import-export/export) or
-            ask us in [Discord](http://convex.dev/community).
-            """;
     /** rw-r--r--: the backend passes exactly 0o644 (no file-type bits) to its zip writer. */
     private static final int ENTRY_UNIX_MODE = 0644;
 
@@ -44,7 +33,7 @@ public final class SnapshotZipWriter {
                 .toList();
         try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(target)) {
             zip.setMethod(ZipEntry.DEFLATED);
-            writeEntry(zip, "README.md", README.getBytes(StandardCharsets.UTF_8));
+            writeEntry(zip, "README.md", SnapshotZipFormat.README.getBytes(StandardCharsets.UTF_8));
             StringBuilder tables = new StringBuilder();
             for (StoredTable table : tablesByNumber) {
                 ObjectNode line = ConvexValues.MAPPER.createObjectNode().put("name", table.name()).put("id", table.number());
