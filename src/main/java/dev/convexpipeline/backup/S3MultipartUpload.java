@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Writes a stream of unknown length to one S3 object with the SDK's multipart API
  * (create / uploadPart / complete / abort), used directly because camel-aws2-s3's producer needs
- * the length up front or copies the whole stream into a {@code byte[]} (camel-notes.md), and the
+ * the length up front or copies the whole stream into a {@code byte[]} (docs/camel-notes.md), and the
  * SDK's transfer manager needs the async CRT or Netty client for streams of unknown length.
  *
  * <p>Memory is bounded: at most {@code partsInFlight + 1} part buffers exist (one being filled,

@@ -77,7 +77,7 @@ public final class S3Target implements BackupTarget {
                         .connectionTimeout(Duration.ofSeconds(10))
                         .socketTimeout(Duration.ofSeconds(120)));
         if (settings.checksumsWhenRequired()) {
-            // S3Proxy rejects the SDK's default CRC32 trailers (camel-notes.md); integrity comes from our SHA-256.
+            // S3Proxy rejects the SDK's default CRC32 trailers (docs/camel-notes.md); integrity comes from our SHA-256.
             builder.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         }

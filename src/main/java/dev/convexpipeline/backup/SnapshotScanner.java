@@ -20,7 +20,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
 /**
- * Reads a Convex snapshot ZIP (convex-api.md §2.4) once, as it streams past: every byte is hashed
+ * Reads a Convex snapshot ZIP (docs/convex-wire.md §2.4) once, as it streams past: every byte is hashed
  * (SHA-256) and copied to a sink, and the same bytes are parsed as a ZIP on the fly to count the
  * documents of every table and compute its {@link TableDigest}. The JDK's {@link ZipInputStream}
  * does the ZIP parsing (and checks each entry's CRC-32); the tee and the line splitting are written

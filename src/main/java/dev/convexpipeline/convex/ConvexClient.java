@@ -41,7 +41,7 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
- * Client for a Convex deployment's HTTP API (convex-api.md): function calls, snapshot export and
+ * Client for a Convex deployment's HTTP API (docs/convex-wire.md): function calls, snapshot export and
  * import, and paged {@code list_snapshot} reads, all authenticated with the deployment admin key.
  *
  * <p>Built on the JDK {@link HttpClient} because it streams request and response bodies with

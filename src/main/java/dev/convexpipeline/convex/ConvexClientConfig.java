@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param connectTimeout TCP/TLS connect timeout
  * @param requestTimeout time allowed until response headers arrive; a streamed body may take longer
  * @param retryPolicy    retries for transient failures
- * @param clientName     {@code Convex-Client} header value ({@code <client>-<semver>}, convex-api.md §1.1)
+ * @param clientName     {@code Convex-Client} header value ({@code <client>-<semver>}, docs/convex-wire.md §1.1)
  */
 public record ConvexClientConfig(URI deploymentUrl, String adminKey, Duration connectTimeout,
                                  Duration requestTimeout, RetryPolicy retryPolicy, String clientName) {

@@ -27,7 +27,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Convex values and their JSON wire formats (convex-api.md §1.2, §1.3; crates/value/src/export.rs).
+ * Convex values and their JSON wire formats (docs/convex-wire.md §1.2, §1.3; crates/value/src/export.rs).
  *
  * <p>A Convex value is modelled as a Jackson tree: integral nodes ({@link LongNode}) are int64,
  * {@link DoubleNode} is float64, {@link BinaryNode} is bytes, and objects keep their fields sorted
@@ -238,7 +238,7 @@ public final class ConvexValues {
         return json;
     }
 
-    /** Converts a value to the given {@code format} name (convex-api.md §1.3). */
+    /** Converts a value to the given {@code format} name (docs/convex-wire.md §1.3). */
     public static JsonNode toFormat(JsonNode value, String format) {
         return switch (format) {
             case "convex_encoded_json", "convex_json" -> toEncoded(value);

@@ -3,7 +3,7 @@ package dev.convexpipeline.convex;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * The newest snapshot export as {@code _system/cli/exports:getLatest} reports it (convex-api.md §2.3).
+ * The newest snapshot export as {@code _system/cli/exports:getLatest} reports it (docs/convex-wire.md §2.3).
  *
  * @param id              {@code _exports} document id
  * @param state           {@code requested}, {@code in_progress}, {@code completed}, {@code failed} or {@code canceled}

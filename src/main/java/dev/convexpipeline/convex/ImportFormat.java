@@ -1,6 +1,6 @@
 package dev.convexpipeline.convex;
 
-/** File formats {@code /api/import} understands (convex-api.md §3.3, {@code ImportQueryArgs.format}). */
+/** File formats {@code /api/import} understands (docs/convex-wire.md §3.3, {@code ImportQueryArgs.format}). */
 public enum ImportFormat {
     /** A ZIP as written by a snapshot export: many tables, {@code _id}/{@code _creationTime} and int64 kept. */
     ZIP("zip"),

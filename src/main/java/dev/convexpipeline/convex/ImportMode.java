@@ -1,6 +1,6 @@
 package dev.convexpipeline.convex;
 
-/** What an import does with existing documents (convex-api.md §3.1, {@code ImportQueryArgs.mode}). */
+/** What an import does with existing documents (docs/convex-wire.md §3.1, {@code ImportQueryArgs.mode}). */
 public enum ImportMode {
     /** Fail if a destination table already holds documents (the server's default). */
     REQUIRE_EMPTY("requireEmpty"),

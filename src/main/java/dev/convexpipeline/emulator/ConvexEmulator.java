@@ -37,7 +37,7 @@ import java.util.stream.Stream;
 
 /**
  * A stand-in for a self-hosted Convex backend: the HTTP and sync contract of
- * /work/shared/docs/convex-api.md, the application's functions from docs/convex-contract.md, and
+ * docs/convex-wire.md, the application's functions from docs/convex-contract.md, and
  * snapshot export/import compatible with the official CLI.
  */
 public final class ConvexEmulator implements AutoCloseable {

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
-/** Snapshot ZIPs in Convex's export layout (convex-api.md §2.4) and a source that serves them. */
+/** Snapshot ZIPs in Convex's export layout (docs/convex-wire.md §2.4) and a source that serves them. */
 final class TestSnapshots {
     private TestSnapshots() {
     }

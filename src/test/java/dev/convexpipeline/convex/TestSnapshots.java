@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
-/** Builds small import files in the formats a Convex deployment reads (convex-api.md §2.4, §3.5). */
+/** Builds small import files in the formats a Convex deployment reads (docs/convex-wire.md §2.4, §3.5). */
 public final class TestSnapshots {
     private TestSnapshots() {
     }

@@ -24,7 +24,7 @@ import java.util.zip.ZipEntry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Snapshot export over HTTP: state machine, download headers and the exact ZIP layout (convex-api.md §2). */
+/** Snapshot export over HTTP: state machine, download headers and the exact ZIP layout (docs/convex-wire.md §2). */
 class EmulatorExportTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private ConvexEmulator emulator;

@@ -22,7 +22,7 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Snapshot import over HTTP: upload, state machine, modes, formats and errors (convex-api.md §3). */
+/** Snapshot import over HTTP: upload, state machine, modes, formats and errors (docs/convex-wire.md §3). */
 class EmulatorImportTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final String FOOTER = "Once the import has started, it will run in the background.\n"

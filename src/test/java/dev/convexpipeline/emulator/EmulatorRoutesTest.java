@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Root routes, admin-key errors and their order, function call results (convex-api.md §1, §6, §7). */
+/** Root routes, admin-key errors and their order, function call results (docs/convex-wire.md §1, §6, §7). */
 class EmulatorRoutesTest {
     private static final String JSON = "application/json";
     private static ConvexEmulator emulator;

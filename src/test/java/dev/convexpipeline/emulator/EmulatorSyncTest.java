@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The WebSocket sync subset the CLI relies on (convex-api.md §5.3). */
+/** The WebSocket sync subset the CLI relies on (docs/convex-wire.md §5.3). */
 class EmulatorSyncTest {
     private ConvexEmulator emulator;
     private WebSocket socket;

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
 /**
- * Signs bodies the way Stripe does (stripe.md §1), written independently of
+ * Signs bodies the way Stripe does (docs/stripe-notes.md §1), written independently of
  * {@link WebhookSignatureVerifier} so tests do not check the verifier against itself.
  */
 public final class StripeTestSigner {

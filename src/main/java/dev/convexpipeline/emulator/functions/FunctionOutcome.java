@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
 
-/** What a function call produced; both variants are HTTP 200 bodies (convex-api.md §1.4). */
+/** What a function call produced; both variants are HTTP 200 bodies (docs/convex-wire.md §1.4). */
 public sealed interface FunctionOutcome {
     List<String> logLines();
 

@@ -15,7 +15,7 @@ import java.util.Optional;
 
 /**
  * Resolves, authorizes and executes function calls, turning every failure into the error body a
- * real backend sends (convex-api.md §1.4, §7): mutations run as one serializable transaction,
+ * real backend sends (docs/convex-wire.md §1.4, §7): mutations run as one serializable transaction,
  * queries on one snapshot.
  */
 public final class FunctionRunner {

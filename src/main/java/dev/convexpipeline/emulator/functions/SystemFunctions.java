@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Comparator;
 import java.util.List;
 
-/** The {@code _system/cli/*} queries the official CLI subscribes to (convex-api.md §2.3, §3.4). */
+/** The {@code _system/cli/*} queries the official CLI subscribes to (docs/convex-wire.md §2.3, §3.4). */
 public final class SystemFunctions {
     public static final String EXPORTS_TABLE = "_exports";
     public static final String SNAPSHOT_IMPORTS_TABLE = "_snapshot_imports";

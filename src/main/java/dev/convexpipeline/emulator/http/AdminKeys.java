@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Admin-key extraction and validation as a self-hosted backend does it (convex-api.md §1.5, §6.2).
+ * Admin-key extraction and validation as a self-hosted backend does it (docs/convex-wire.md §1.5, §6.2).
  * A real backend decrypts keys with its instance secret; the emulator accepts exactly the
  * configured key strings instead.
  */

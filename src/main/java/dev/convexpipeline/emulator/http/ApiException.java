@@ -1,6 +1,6 @@
 package dev.convexpipeline.emulator.http;
 
-/** A non-function error, sent as {@code {"code","message"}} with an HTTP status (convex-api.md §7). */
+/** A non-function error, sent as {@code {"code","message"}} with an HTTP status (docs/convex-wire.md §7). */
 public final class ApiException extends RuntimeException {
     private final int status;
     private final String code;

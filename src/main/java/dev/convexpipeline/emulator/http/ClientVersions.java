@@ -3,7 +3,7 @@ package dev.convexpipeline.emulator.http;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** {@code Convex-Client} header handling: it only decides the default output format (§1.1, §1.3). */
+/** {@code Convex-Client} header handling: it only decides the default output format (docs/convex-wire.md §1.1, §1.3). */
 final class ClientVersions {
     private static final Pattern CLIENT = Pattern.compile("(.+)-(\\d+)\\.(\\d+)\\.(\\d+)(?:[-+].*)?");
 

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 
 /**
- * {@code GET|POST /api/document_deltas} (convex-api.md §4.2): user-table changes after a
+ * {@code GET|POST /api/document_deltas} (docs/convex-wire.md §4.2): user-table changes after a
  * timestamp cursor, whole commits at a time, at most about {@value #PAGE_LIMIT} values per page.
  * The emulator remembers changes made since it started, not before, and forgets the oldest past its
  * retention ({@code DocumentStore#forgetChangesThrough}); an older cursor answers OutOfRetention, as Convex does.

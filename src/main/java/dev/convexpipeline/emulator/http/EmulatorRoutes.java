@@ -39,7 +39,7 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * The HTTP routes of a self-hosted backend that the emulator serves (convex-api.md §1–§4, §7).
+ * The HTTP routes of a self-hosted backend that the emulator serves (docs/convex-wire.md §1–§4, §7).
  * Every handler that touches the store runs on a worker thread, never on the event loop. Each
  * handler checks things in the backend's order: header format, body, function path, key, execution.
  */
@@ -286,7 +286,7 @@ public final class EmulatorRoutes {
         json(ctx, 200, response);
     }
 
-    /** Every user table with the sorted union of its documents' field names (§4.3). */
+    /** Every user table with the sorted union of its documents' field names (docs/convex-wire.md §4.3). */
     private void tableColumnNames(RoutingContext ctx) {
         requireAdmin(ctx);
         ArrayNode tables = NODES.arrayNode();
@@ -467,7 +467,7 @@ public final class EmulatorRoutes {
         json(ctx, 200, outcomeBody(outcome, format));
     }
 
-    /** The format is checked only now, after execution, as the backend does (§1.3). */
+    /** The format is checked only now, after execution, as the backend does (docs/convex-wire.md §1.3). */
     static ObjectNode outcomeBody(FunctionOutcome outcome, String format) {
         try {
             ConvexValues.toFormat(NODES.nullNode(), format);

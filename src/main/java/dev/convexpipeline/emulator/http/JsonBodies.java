@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /**
  * Request bodies checked the way axum's {@code Json} extractor checks them, with its rejection
- * texts (convex-api.md §7): content type, then syntax, then the expected shape.
+ * texts (docs/convex-wire.md §7): content type, then syntax, then the expected shape.
  */
 final class JsonBodies {
     private JsonBodies() {

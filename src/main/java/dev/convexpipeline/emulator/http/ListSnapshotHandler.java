@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code GET|POST /api/list_snapshot} (convex-api.md §4.1): pages through every user table at one
+ * {@code GET|POST /api/list_snapshot} (docs/convex-wire.md §4.1): pages through every user table at one
  * snapshot timestamp. The first page pins the snapshot, so later pages read exactly the same data
  * however many commits happen in between.
  */

@@ -26,7 +26,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The subset of Convex's WebSocket sync protocol the official CLI uses (convex-api.md §5.3):
+ * The subset of Convex's WebSocket sync protocol the official CLI uses (docs/convex-wire.md §5.3):
  * Connect / Authenticate / ModifyQuerySet in, Transition / Ping / AuthError out. Subscribed
  * queries are re-run after every commit and pushed when their result changes.
  */

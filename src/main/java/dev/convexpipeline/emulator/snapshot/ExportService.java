@@ -25,7 +25,7 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * Snapshot exports: an {@code _exports} row moves requested → in_progress → completed while a
- * background worker writes the ZIP of one snapshot to disk (convex-api.md §2).
+ * background worker writes the ZIP of one snapshot to disk (docs/convex-wire.md §2).
  */
 public final class ExportService {
     private static final Logger LOG = LoggerFactory.getLogger(ExportService.class);

@@ -34,7 +34,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Streams the documents of an uploaded import file from disk (convex-api.md §3.5), calling the
+ * Streams the documents of an uploaded import file from disk (docs/convex-wire.md §3.5), calling the
  * visitor table by table. Nothing is held in memory beyond one document.
  */
 final class ImportFileReader {

@@ -36,7 +36,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.regex.Pattern;
 
 /**
- * Snapshot imports (convex-api.md §3): multipart upload to disk, then a {@code _snapshot_imports}
+ * Snapshot imports (docs/convex-wire.md §3): multipart upload to disk, then a {@code _snapshot_imports}
  * row driven uploaded → waiting_for_confirmation → in_progress → completed/failed. The data is
  * applied in a single commit, so readers see all of it or none of it.
  */

@@ -17,7 +17,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.zip.ZipEntry;
 
-/** Writes a snapshot as the ZIP a Convex export produces (convex-api.md §2.4). */
+/** Writes a snapshot as the ZIP a Convex export produces (docs/convex-wire.md §2.4). */
 public final class SnapshotZipWriter {
     /** rw-r--r--: the backend passes exactly 0o644 (no file-type bits) to its zip writer. */
     private static final int ENTRY_UNIX_MODE = 0644;
