@@ -1,5 +1,11 @@
 package dev.convexpipeline.convex;
 
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+
+import java.io.IOException;
+import java.util.zip.ZipEntry;
+
 /**
  * Fixed parts of the snapshot ZIP a Convex export writes (docs/convex-wire.md §2.4), shared by
  * every writer of such ZIPs: the emulator's export and the point-in-time materializer.
@@ -19,6 +25,23 @@ public final class SnapshotZipFormat {
             ask us in [Discord](http://convex.dev/community).
             """;
 
+    /** rw-r--r--: the backend passes exactly 0o644 (no file-type bits) to its zip writer. */
+    private static final int ENTRY_UNIX_MODE = 0644;
+
     private SnapshotZipFormat() {
+    }
+
+    /** A deflated entry with the unix mode Convex's exports carry. */
+    public static ZipArchiveEntry entry(String name) {
+        ZipArchiveEntry entry = new ZipArchiveEntry(name);
+        entry.setMethod(ZipEntry.DEFLATED);
+        entry.setUnixMode(ENTRY_UNIX_MODE);
+        return entry;
+    }
+
+    public static void writeEntry(ZipArchiveOutputStream zip, String name, byte[] content) throws IOException {
+        zip.putArchiveEntry(entry(name));
+        zip.write(content);
+        zip.closeArchiveEntry();
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.convexpipeline.convex.SnapshotZipFormat;
 import dev.convexpipeline.backup.BackupEntry;
 import dev.convexpipeline.backup.BackupTarget;
 import dev.convexpipeline.backup.SnapshotScanner;
@@ -51,7 +52,6 @@ import java.util.zip.ZipEntry;
  */
 public final class Materializer {
     private static final JsonFactory JSON = new JsonFactory();
-    private static final int ENTRY_UNIX_MODE = 0644;
     private static final byte[] UNIFORM_SCHEMA = "\"uniform\"\n".getBytes(StandardCharsets.UTF_8);
 
     /** Changed ids held in memory before the index moves to disk (~200 bytes each). */
@@ -101,7 +101,7 @@ public final class Materializer {
             Map<String, SnapshotScanner.TableStats> stats = new TreeMap<>();
             ZipArchiveOutputStream zip = new ZipArchiveOutputStream(nonClosing(out));
             zip.setMethod(ZipEntry.DEFLATED);
-            writeEntry(zip, "README.md", dev.convexpipeline.convex.SnapshotZipFormat.README.getBytes(StandardCharsets.UTF_8));
+            SnapshotZipFormat.writeEntry(zip, "README.md", SnapshotZipFormat.README.getBytes(StandardCharsets.UTF_8));
             Map<String, Integer> tableNumbers = new LinkedHashMap<>();
             streamBase(plan.base(), tables, index, changesFile, zip, stats, tableNumbers);
             for (Map.Entry<String, Integer> created : newTableNumbers.entrySet()) {
@@ -116,7 +116,7 @@ public final class Materializer {
             tableNumbers.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(t -> tablesFile
                     .append(ConvexValues.write(ConvexValues.MAPPER.createObjectNode().put("name", t.getKey()).put("id", t.getValue())))
                     .append('\n'));
-            writeEntry(zip, "_tables/documents.jsonl", tablesFile.toString().getBytes(StandardCharsets.UTF_8));
+            SnapshotZipFormat.writeEntry(zip, "_tables/documents.jsonl", tablesFile.toString().getBytes(StandardCharsets.UTF_8));
             zip.finish();
             zip.flush();
             long documents = stats.values().stream().mapToLong(SnapshotScanner.TableStats::documents).sum();
@@ -213,7 +213,7 @@ public final class Materializer {
                     + base.manifest().zip().sha256() + ": run `backup verify " + base.id() + "`");
         }
         for (String table : stats.keySet()) {
-            writeEntry(zip, table + "/generated_schema.jsonl", schemas.getOrDefault(table, UNIFORM_SCHEMA));
+            SnapshotZipFormat.writeEntry(zip, table + "/generated_schema.jsonl", schemas.getOrDefault(table, UNIFORM_SCHEMA));
         }
     }
 
@@ -296,7 +296,7 @@ public final class Materializer {
         TableWriter(ZipArchiveOutputStream zip, String table) throws IOException {
             this.zip = zip;
             this.table = table;
-            zip.putArchiveEntry(entry(table + "/documents.jsonl"));
+            zip.putArchiveEntry(SnapshotZipFormat.entry(table + "/documents.jsonl"));
         }
 
         void line(byte[] bytes) throws IOException {
@@ -322,23 +322,10 @@ public final class Materializer {
         SnapshotScanner.TableStats finish(byte[] schema) throws IOException {
             zip.closeArchiveEntry();
             if (schema != null) {
-                writeEntry(zip, table + "/generated_schema.jsonl", schema);
+                SnapshotZipFormat.writeEntry(zip, table + "/generated_schema.jsonl", schema);
             }
             return new SnapshotScanner.TableStats(documents, digest.hex());
         }
-    }
-
-    private static void writeEntry(ZipArchiveOutputStream zip, String name, byte[] content) throws IOException {
-        zip.putArchiveEntry(entry(name));
-        zip.write(content);
-        zip.closeArchiveEntry();
-    }
-
-    private static ZipArchiveEntry entry(String name) {
-        ZipArchiveEntry entry = new ZipArchiveEntry(name);
-        entry.setMethod(ZipEntry.DEFLATED);
-        entry.setUnixMode(ENTRY_UNIX_MODE);
-        return entry;
     }
 
     private static MessageDigest sha256() {

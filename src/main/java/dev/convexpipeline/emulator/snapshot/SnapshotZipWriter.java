@@ -6,7 +6,6 @@ import dev.convexpipeline.convex.SnapshotZipFormat;
 import dev.convexpipeline.emulator.storage.FileStorage;
 import dev.convexpipeline.emulator.store.DatabaseSnapshot;
 import dev.convexpipeline.emulator.store.StoredTable;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 
 import java.io.IOException;
@@ -19,8 +18,6 @@ import java.util.zip.ZipEntry;
 
 /** Writes a snapshot as the ZIP a Convex export produces (docs/convex-wire.md §2.4). */
 public final class SnapshotZipWriter {
-    /** rw-r--r--: the backend passes exactly 0o644 (no file-type bits) to its zip writer. */
-    private static final int ENTRY_UNIX_MODE = 0644;
 
     private SnapshotZipWriter() {
     }
@@ -33,22 +30,22 @@ public final class SnapshotZipWriter {
                 .toList();
         try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(target)) {
             zip.setMethod(ZipEntry.DEFLATED);
-            writeEntry(zip, "README.md", SnapshotZipFormat.README.getBytes(StandardCharsets.UTF_8));
+            SnapshotZipFormat.writeEntry(zip, "README.md", SnapshotZipFormat.README.getBytes(StandardCharsets.UTF_8));
             StringBuilder tables = new StringBuilder();
             for (StoredTable table : tablesByNumber) {
                 ObjectNode line = ConvexValues.MAPPER.createObjectNode().put("name", table.name()).put("id", table.number());
                 tables.append(ConvexValues.write(line)).append('\n');
             }
-            writeEntry(zip, "_tables/documents.jsonl", tables.toString().getBytes(StandardCharsets.UTF_8));
+            SnapshotZipFormat.writeEntry(zip, "_tables/documents.jsonl", tables.toString().getBytes(StandardCharsets.UTF_8));
             for (StoredTable table : smallestFirst) {
-                zip.putArchiveEntry(entry(table.name() + "/documents.jsonl"));
+                zip.putArchiveEntry(SnapshotZipFormat.entry(table.name() + "/documents.jsonl"));
                 OutputStream out = zip;
                 for (ObjectNode document : table.documents().values()) {
                     out.write(ConvexValues.write(ConvexValues.toExportJson(document)).getBytes(StandardCharsets.UTF_8));
                     out.write('\n');
                 }
                 zip.closeArchiveEntry();
-                writeEntry(zip, table.name() + "/generated_schema.jsonl", "\"uniform\"\n".getBytes(StandardCharsets.UTF_8));
+                SnapshotZipFormat.writeEntry(zip, table.name() + "/generated_schema.jsonl", "\"uniform\"\n".getBytes(StandardCharsets.UTF_8));
             }
             if (storage != null) {
                 writeStorage(zip, snapshot, storage);
@@ -61,7 +58,7 @@ public final class SnapshotZipWriter {
             throws IOException {
         List<ObjectNode> files = snapshot.table(FileStorage.TABLE).map(table -> List.copyOf(table.documents().values()))
                 .orElse(List.of());
-        zip.putArchiveEntry(entry(FileStorage.TABLE + "/documents.jsonl"));
+        zip.putArchiveEntry(SnapshotZipFormat.entry(FileStorage.TABLE + "/documents.jsonl"));
         for (ObjectNode file : files) {
             ObjectNode line = ConvexValues.MAPPER.createObjectNode();
             line.set("_id", file.get("_id"));
@@ -77,24 +74,11 @@ public final class SnapshotZipWriter {
         zip.closeArchiveEntry();
         for (ObjectNode file : files) {
             String id = file.get("_id").textValue();
-            zip.putArchiveEntry(entry(FileStorage.TABLE + "/" + id));
+            zip.putArchiveEntry(SnapshotZipFormat.entry(FileStorage.TABLE + "/" + id));
             try (java.io.InputStream body = storage.open(id)) {
                 body.transferTo(zip);
             }
             zip.closeArchiveEntry();
         }
-    }
-
-    private static void writeEntry(ZipArchiveOutputStream zip, String name, byte[] content) throws IOException {
-        zip.putArchiveEntry(entry(name));
-        zip.write(content);
-        zip.closeArchiveEntry();
-    }
-
-    private static ZipArchiveEntry entry(String name) {
-        ZipArchiveEntry entry = new ZipArchiveEntry(name);
-        entry.setMethod(ZipEntry.DEFLATED);
-        entry.setUnixMode(ENTRY_UNIX_MODE);
-        return entry;
     }
 }
