@@ -138,7 +138,7 @@ final class ChangedIds implements AutoCloseable {
     }
 
     /** Every changed document of {@code table}, newest version. */
-    List<Change> inTable(String table) throws IOException {
+    Iterable<Change> inTable(String table) throws IOException {
         List<Change> result = new ArrayList<>();
         if (memory != null) {
             memory.values().stream().filter(c -> c.table().equals(table)).forEach(result::add);
@@ -152,8 +152,8 @@ final class ChangedIds implements AutoCloseable {
         return new DiskTable(t, table);
     }
 
-    /** The changes of one table read lazily from the sorted file (a List view for the caller's loop). */
-    private final class DiskTable extends java.util.AbstractList<Change> {
+    /** The changes of one table, read lazily from the sorted file on each pass. */
+    private final class DiskTable implements Iterable<Change> {
         private final int table;
         private final String name;
 
@@ -202,16 +202,6 @@ final class ChangedIds implements AutoCloseable {
                     return current;
                 }
             };
-        }
-
-        @Override
-        public Change get(int index) {
-            throw new UnsupportedOperationException("iterate");
-        }
-
-        @Override
-        public int size() {
-            throw new UnsupportedOperationException("iterate");
         }
     }
 
