@@ -6,6 +6,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Header;
 import org.apache.camel.ProducerTemplate;
+import org.slf4j.MDC;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -61,33 +62,48 @@ public final class MigrationOperations implements AutoCloseable {
     }
 
     public MigrationJournal pauseSource(@Header(ID) String id) throws IOException {
-        return migrator().pauseSource(id);
+        return step(id, () -> migrator().pauseSource(id));
     }
 
     public MigrationJournal snapshot(@Header(ID) String id) throws IOException {
-        return migrator().snapshot(id);
+        return step(id, () -> migrator().snapshot(id));
     }
 
     public MigrationJournal rollbackPoint(@Header(ID) String id) throws IOException {
-        return migrator().rollbackPoint(id);
+        return step(id, () -> migrator().rollbackPoint(id));
     }
 
     public MigrationJournal importSnapshot(@Header(ID) String id) throws IOException {
-        return migrator().importSnapshot(id);
+        return step(id, () -> migrator().importSnapshot(id));
     }
 
     public MigrationJournal verify(@Header(ID) String id) throws IOException {
-        return migrator().verify(id);
+        return step(id, () -> migrator().verify(id));
     }
 
     public MigrationJournal report(@Header(ID) String id) throws IOException {
-        return migrator().report(id);
+        return step(id, () -> migrator().report(id));
     }
 
     /** The route's catch: the journal records the failure (a paused source is unpaused) and becomes the body. */
     public MigrationJournal failed(@Header(ID) String id, Exchange exchange) throws IOException {
         Exception cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        return migrator().recordFailure(id, cause == null ? new IllegalStateException("unknown failure") : cause);
+        return step(id, () -> migrator().recordFailure(id,
+                cause == null ? new IllegalStateException("unknown failure") : cause));
+    }
+
+    private interface Step {
+        MigrationJournal run() throws IOException;
+    }
+
+    /** Every log line a step writes carries its migration id (LOG_FORMAT=json shows it as a field). */
+    private static MigrationJournal step(String id, Step step) throws IOException {
+        MDC.put(ID, id);
+        try {
+            return step.run();
+        } finally {
+            MDC.remove(ID);
+        }
     }
 
     // ---- admin API --------------------------------------------------------------------------

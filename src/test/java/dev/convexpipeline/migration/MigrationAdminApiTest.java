@@ -3,6 +3,7 @@ package dev.convexpipeline.migration;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.convexpipeline.app.PipelineRuntime;
+import dev.convexpipeline.testing.CapturedLogs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,16 @@ class MigrationAdminApiTest {
 
     @Test
     void postStartsTheRouteAndGetFollowsItToAVerifiedReport() throws Exception {
+        try (CapturedLogs logs = new CapturedLogs("%msg [migrationId=%X{migrationId}]%n")) {
+            String id = migrateToAVerifiedReport();
+            String report = await("the report's log line").atMost(Duration.ofSeconds(10)).until(
+                    () -> logs.text().lines().filter(line -> line.startsWith("Migration " + id + " VERIFIED")).findFirst(),
+                    java.util.Optional::isPresent).get();
+            assertThat(report).as("each step's log line carries its migration id").endsWith("[migrationId=" + id + "]");
+        }
+    }
+
+    private String migrateToAVerifiedReport() throws Exception {
         HttpResponse<String> started = send("POST", "/admin/migrations",
                 "{\"from\":\"" + fixture.source.url() + "\",\"to\":\"" + fixture.target.url() + "\"}");
 
@@ -76,6 +87,7 @@ class MigrationAdminApiTest {
         String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/observe/metrics"))
                 .build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("pipeline_migration_documents_written");
+        return id;
     }
 
     @Test

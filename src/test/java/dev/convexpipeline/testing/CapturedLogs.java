@@ -22,8 +22,13 @@ public final class CapturedLogs implements AutoCloseable {
     private final Configuration configuration = context.getConfiguration();
 
     public CapturedLogs() {
+        this("%level %c{1} %msg%n");
+    }
+
+    /** With a log4j pattern of the test's choosing, e.g. one that shows a context field ({@code %X{runId}}). */
+    public CapturedLogs(String pattern) {
         Appender capture = WriterAppender.newBuilder().setName(name).setTarget(logs)
-                .setLayout(PatternLayout.newBuilder().withPattern("%level %c{1} %msg%n").build()).build();
+                .setLayout(PatternLayout.newBuilder().withPattern(pattern).build()).build();
         capture.start();
         configuration.getRootLogger().addAppender(capture, Level.DEBUG, null);
         configuration.getRootLogger().setLevel(Level.DEBUG);
