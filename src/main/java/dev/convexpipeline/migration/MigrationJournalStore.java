@@ -8,6 +8,7 @@ import dev.convexpipeline.backup.StoredObject;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -36,12 +37,11 @@ public final class MigrationJournalStore {
         if (id == null || !id.matches("[A-Za-z0-9._-]+")) {
             return Optional.empty();
         }
-        for (StoredObject object : target.list(PREFIX + id + ".json")) {
-            if (object.key().equals(PREFIX + id + ".json")) {
-                return Optional.of(read(object.key()));
-            }
+        try {
+            return Optional.of(read(PREFIX + id + ".json"));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
         }
-        return Optional.empty();
     }
 
     public MigrationJournal get(String id) throws IOException {
@@ -62,17 +62,22 @@ public final class MigrationJournalStore {
     }
 
     /**
-     * Reads one journal. Storage servers that rewrite an object in place (S3Proxy's file store) can
-     * show a reader half of a journal being rewritten, so an unparsable read is tried again.
+     * Reads one journal. A journal is rewritten after every step while the admin API reads it, and
+     * some S3 servers (S3Proxy) answer such a read with a half-written body or an error: a failed read
+     * is tried again. A journal that is not there is not.
      */
     private MigrationJournal read(String key) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try (InputStream in = target.open(key)) {
                 return JSON.readValue(in.readAllBytes(), MigrationJournal.class);
-            } catch (JsonProcessingException e) {
+            } catch (NoSuchFileException e) {
+                throw e;
+            } catch (IOException e) {
                 if (attempt == 5) {
-                    throw new IOException("Migration journal " + key + " in " + target.describe()
-                            + " is not valid JSON: " + e.getOriginalMessage(), e);
+                    throw e instanceof JsonProcessingException json
+                            ? new IOException("Migration journal " + key + " in " + target.describe()
+                                    + " is not valid JSON: " + json.getOriginalMessage(), e)
+                            : e;
                 }
                 try {
                     Thread.sleep(50L * attempt);
