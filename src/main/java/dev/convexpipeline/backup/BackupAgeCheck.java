@@ -1,8 +1,8 @@
 package dev.convexpipeline.backup;
 
 import dev.convexpipeline.OperatorMessages;
+import dev.convexpipeline.ops.AlertingHealthCheck;
 import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -15,28 +15,18 @@ import java.util.Map;
  * take it out of the load balancer, so it shows DOWN only on {@code /observe/health} (and in the
  * {@code convex_backup_last_success_seconds} metric for alerting).
  */
-public final class BackupAgeCheck extends AbstractHealthCheck {
+public final class BackupAgeCheck extends AlertingHealthCheck {
     private final BackupOperations backups;
     private final Duration maxAge;
     private final Clock clock;
     private final Instant startedAt;
 
     public BackupAgeCheck(BackupOperations backups, Duration maxAge, Clock clock) {
-        super("convex-pipeline", "backup-age");
+        super("backup-age");
         this.backups = backups;
         this.maxAge = maxAge;
         this.clock = clock;
         this.startedAt = clock.instant();
-    }
-
-    @Override
-    public boolean isLiveness() {
-        return false;
-    }
-
-    @Override
-    public boolean isReadiness() {
-        return false;
     }
 
     @Override

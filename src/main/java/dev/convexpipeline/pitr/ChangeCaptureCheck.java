@@ -1,7 +1,7 @@
 package dev.convexpipeline.pitr;
 
+import dev.convexpipeline.ops.AlertingHealthCheck;
 import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -14,26 +14,16 @@ import java.util.Map;
  * {@code CHANGES_MAX_LAG} behind. Like the backup-age check it is neither liveness nor readiness:
  * it pages someone; it must not restart the pipeline or take it out of the load balancer.
  */
-public final class ChangeCaptureCheck extends AbstractHealthCheck {
+public final class ChangeCaptureCheck extends AlertingHealthCheck {
     private final ChangeCaptureOperations capture;
     private final Duration maxLag;
     private final Clock clock;
 
     public ChangeCaptureCheck(ChangeCaptureOperations capture, Duration maxLag, Clock clock) {
-        super("convex-pipeline", "change-capture");
+        super("change-capture");
         this.capture = capture;
         this.maxLag = maxLag;
         this.clock = clock;
-    }
-
-    @Override
-    public boolean isLiveness() {
-        return false;
-    }
-
-    @Override
-    public boolean isReadiness() {
-        return false;
     }
 
     @Override
