@@ -70,7 +70,8 @@ public class StripeBeans implements CamelConfiguration {
         camelContext.getRegistry().bind("subscriptionEntitlementMapper", mapper);
         camelContext.getRegistry().bind("stripeEventLedgerRepository", repository);
         camelContext.getRegistry().bind("stripeWebhook",
-                new StripeWebhook(verifier, translator, ledger, metrics, settings.maxBodyBytes()));
+                new StripeWebhook(verifier, translator, ledger, metrics, settings.maxBodyBytes(),
+                        settings.rejectionSummaryInterval()));
         camelContext.getRegistry().bind("stripeOperations", new StripeOperations(ledger, translator, repository));
         camelContext.getRegistry().bind("stripeHousekeeping", new StripeHousekeeping(ledger, metrics,
                 settings.eventRetention(), settings.challengeRetention(), settings.housekeepingBatchSize(), 100,

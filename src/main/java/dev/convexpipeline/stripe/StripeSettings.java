@@ -1,5 +1,6 @@
 package dev.convexpipeline.stripe;
 
+import dev.convexpipeline.backup.BackupSettings;
 import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.RetryPolicy;
 
@@ -13,7 +14,8 @@ import java.util.function.Function;
  */
 public record StripeSettings(String webhookSecrets, Duration signatureTolerance, long maxBodyBytes, String tierMapping,
                              Duration eventRetention, Duration challengeRetention, String housekeepingCron,
-                             int housekeepingBatchSize, int dedupeCacheSize, ConvexClientConfig convex) {
+                             int housekeepingBatchSize, int dedupeCacheSize, ConvexClientConfig convex,
+                             Duration rejectionSummaryInterval) {
 
     /** Reads every setting through {@code property} (a resolved-placeholder lookup returning null when unset). */
     public static StripeSettings from(Function<String, String> property) {
@@ -36,7 +38,16 @@ public record StripeSettings(String webhookSecrets, Duration signatureTolerance,
                 value(property, "housekeeping.cron", "0 17 * * * ?"),
                 Integer.parseInt(value(property, "housekeeping.batch-size", "500")),
                 Integer.parseInt(value(property, "stripe.dedupe-cache-size", "100000")),
-                convex);
+                convex,
+                positive(BackupSettings.duration(value(property, "stripe.webhook-rejection-summary-interval", "1m"),
+                        "stripe.webhook-rejection-summary-interval"), "stripe.webhook-rejection-summary-interval"));
+    }
+
+    private static Duration positive(Duration duration, String key) {
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException(key + " must be a positive duration such as 30s or 1m, got " + duration);
+        }
+        return duration;
     }
 
     private static String value(Function<String, String> property, String key, String fallback) {
@@ -49,6 +60,7 @@ public record StripeSettings(String webhookSecrets, Duration signatureTolerance,
         return "StripeSettings[webhookSecrets=<" + (webhookSecrets.isBlank() ? "unset" : "redacted") + ">, signatureTolerance="
                 + signatureTolerance + ", maxBodyBytes=" + maxBodyBytes + ", tierMapping=" + tierMapping
                 + ", eventRetention=" + eventRetention + ", challengeRetention=" + challengeRetention
-                + ", housekeepingCron=" + housekeepingCron + ", convex=" + convex + "]";
+                + ", housekeepingCron=" + housekeepingCron + ", rejectionSummaryInterval=" + rejectionSummaryInterval
+                + ", convex=" + convex + "]";
     }
 }

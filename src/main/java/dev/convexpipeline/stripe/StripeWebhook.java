@@ -34,17 +34,17 @@ public final class StripeWebhook {
     private final long maxBodyBytes;
     /** Whether the "functions not deployed" reason has been logged since the last event applied. */
     private final AtomicBoolean functionsMissingReported = new AtomicBoolean();
-    // At most one INFO summary a minute: rejections come from anyone who can reach the public port.
+    // At most one INFO summary per interval: rejections come from anyone who can reach the public port.
     private final WebhookRejections rejections;
 
     public StripeWebhook(WebhookSignatureVerifier verifier, StripeEventTranslator translator, StripeEventLedger ledger,
-                         StripeMetrics metrics, long maxBodyBytes) {
+                         StripeMetrics metrics, long maxBodyBytes, Duration rejectionSummaryInterval) {
         this.verifier = verifier;
         this.translator = translator;
         this.ledger = ledger;
         this.metrics = metrics;
         this.maxBodyBytes = maxBodyBytes;
-        this.rejections = new WebhookRejections(metrics, java.time.Duration.ofMinutes(1), System::nanoTime);
+        this.rejections = new WebhookRejections(metrics, rejectionSummaryInterval, System::nanoTime);
     }
 
     /** Takes the body as the exact bytes received (never a re-encoded string) and enforces the size limit. */
