@@ -64,6 +64,8 @@ public class StripeBeans implements CamelConfiguration {
         StripeEventTranslator translator = new StripeEventTranslator(mapper);
         ConvexEventLedgerRepository repository = new ConvexEventLedgerRepository(ledger, settings.dedupeCacheSize(), CLAIM_WAIT);
 
+        // Camel's platform-http engine, except that the webhook gets a form-encoded body as the bytes received.
+        camelContext.getRegistry().bind("platform-http-engine", new RawBodyPlatformHttpEngine());
         camelContext.getRegistry().bind("stripeMetrics", metrics);
         // Reconcile (dev.convexpipeline.reconcile) maps subscriptions and translates missed events with these same instances.
         camelContext.getRegistry().bind("stripeEventTranslator", translator);

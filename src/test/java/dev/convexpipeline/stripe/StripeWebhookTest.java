@@ -79,14 +79,27 @@ class StripeWebhookTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(get.statusCode()).isEqualTo(405);
         assertThat(get.headers().firstValue("Allow")).contains("POST");
-        // A signed event sent form-encoded: its own clear 4xx, not a signature mismatch.
-        HttpResponse<String> form = StripeFixture.HTTP.send(HttpRequest.newBuilder(StripeFixture.webhookUri(pipeline))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Stripe-Signature", StripeTestSigner.header(now, body, SECRET))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(form.statusCode()).isEqualTo(415);
-        assertThat(form.body()).contains("\"error\":\"unsupported_content_type\"")
-                .contains("application/x-www-form-urlencoded");
+        // Whatever the Content-Type, the signature is checked on the bytes sent: signed correctly, the
+        // content type is what is refused (415); signed wrongly, it is a signature mismatch (400).
+        for (String contentType : List.of("application/x-www-form-urlencoded", "text/plain; charset=utf-8",
+                "application/octet-stream")) {
+            HttpResponse<String> signed = postAs(contentType, body, StripeTestSigner.header(now, body, SECRET));
+            assertThat(signed.statusCode()).as(contentType).isEqualTo(415);
+            assertThat(signed.body()).as(contentType).contains("\"error\":\"unsupported_content_type\"")
+                    .contains(contentType.split(";")[0]);
+            HttpResponse<String> forged = postAs(contentType, body, StripeTestSigner.header(now, body, "whsec_wrong"));
+            assertThat(forged.statusCode()).as(contentType).isEqualTo(400);
+            assertThat(forged.body()).as(contentType).contains("\"error\":\"signature_mismatch\"");
+        }
+        // A form body that decodes to fields (a=1&b=2) still reaches the verifier as the bytes sent.
+        byte[] formFields = "a=1&b=%20two".getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> fields = postAs("application/x-www-form-urlencoded", formFields,
+                StripeTestSigner.header(now, formFields, SECRET));
+        assertThat(fields.statusCode()).isEqualTo(415);
+        // Multipart bodies are decoded by the HTTP server into parts, so they are refused before verification.
+        HttpResponse<String> multipart = postAs("multipart/form-data; boundary=x", body, StripeTestSigner.header(now, body, SECRET));
+        assertThat(multipart.statusCode()).isEqualTo(415);
+        assertThat(multipart.body()).contains("\"error\":\"unsupported_content_type\"").contains("multipart/form-data");
         assertThat(tableCounts(emulator)).isEqualTo(before);
         assertThat(ledger(emulator, "evt_bad_1").isNull()).isTrue();
         assertThat(StripeFixture.metrics(pipeline))
@@ -94,6 +107,12 @@ class StripeWebhookTest {
                 .contains("stripe_webhook_rejected_total{reason=\"body_too_large\"}")
                 .contains("stripe_webhook_rejected_total{reason=\"method_not_allowed\"}")
                 .contains("stripe_webhook_rejected_total{reason=\"unsupported_content_type\"}");
+    }
+
+    private static HttpResponse<String> postAs(String contentType, byte[] body, String signature) throws Exception {
+        return StripeFixture.HTTP.send(HttpRequest.newBuilder(StripeFixture.webhookUri(pipeline))
+                .header("Content-Type", contentType).header("Stripe-Signature", signature)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
