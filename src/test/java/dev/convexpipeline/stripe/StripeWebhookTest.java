@@ -82,7 +82,7 @@ class StripeWebhookTest {
         // Whatever the Content-Type, the signature is checked on the bytes sent: signed correctly, the
         // content type is what is refused (415); signed wrongly, it is a signature mismatch (400).
         for (String contentType : List.of("application/x-www-form-urlencoded", "text/plain; charset=utf-8",
-                "application/octet-stream")) {
+                "application/octet-stream", "multipart/form-data; boundary=x")) {
             HttpResponse<String> signed = postAs(contentType, body, StripeTestSigner.header(now, body, SECRET));
             assertThat(signed.statusCode()).as(contentType).isEqualTo(415);
             assertThat(signed.body()).as(contentType).contains("\"error\":\"unsupported_content_type\"")
@@ -91,15 +91,15 @@ class StripeWebhookTest {
             assertThat(forged.statusCode()).as(contentType).isEqualTo(400);
             assertThat(forged.body()).as(contentType).contains("\"error\":\"signature_mismatch\"");
         }
-        // A form body that decodes to fields (a=1&b=2) still reaches the verifier as the bytes sent.
-        byte[] formFields = "a=1&b=%20two".getBytes(StandardCharsets.UTF_8);
-        HttpResponse<String> fields = postAs("application/x-www-form-urlencoded", formFields,
-                StripeTestSigner.header(now, formFields, SECRET));
-        assertThat(fields.statusCode()).isEqualTo(415);
-        // Multipart bodies are decoded by the HTTP server into parts, so they are refused before verification.
-        HttpResponse<String> multipart = postAs("multipart/form-data; boundary=x", body, StripeTestSigner.header(now, body, SECRET));
-        assertThat(multipart.statusCode()).isEqualTo(415);
-        assertThat(multipart.body()).contains("\"error\":\"unsupported_content_type\"").contains("multipart/form-data");
+        // A form body that decodes to fields, or would not decode at all (Vert.x answered that 400 itself
+        // and logged an ERROR), still reaches the verifier as the bytes sent.
+        for (String form : List.of("a=1&b=%20two", "a=%zz&%")) {
+            byte[] formBody = form.getBytes(StandardCharsets.UTF_8);
+            assertThat(postAs("application/x-www-form-urlencoded", formBody, StripeTestSigner.header(now, formBody, SECRET))
+                    .statusCode()).as(form).isEqualTo(415);
+            assertThat(postAs("application/x-www-form-urlencoded", formBody, StripeTestSigner.header(now, formBody, "whsec_wrong"))
+                    .statusCode()).as(form).isEqualTo(400);
+        }
         assertThat(tableCounts(emulator)).isEqualTo(before);
         assertThat(ledger(emulator, "evt_bad_1").isNull()).isTrue();
         assertThat(StripeFixture.metrics(pipeline))
