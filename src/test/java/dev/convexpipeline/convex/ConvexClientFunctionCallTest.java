@@ -186,6 +186,23 @@ class ConvexClientFunctionCallTest {
     }
 
     @Test
+    void functionCallsAreMadeOnTheCallingThread() {
+        // java.net.http handed each synchronous send to its executor and selector threads and back: on two
+        // cores those hand-offs were most of the webhook's latency (docs/webhook-latency.md).
+        long before = convexHttpThreads();
+        try (ConvexClient fresh = TestDeployments.client(proxy.url(), emulator.adminKey())) {
+            for (int i = 0; i < 5; i++) {
+                fresh.mutation("users:upsert", args("authSubject", "auth|same-thread"));
+            }
+            assertThat(convexHttpThreads()).isLessThanOrEqualTo(before);
+        }
+    }
+
+    private static long convexHttpThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(thread -> thread.getName().startsWith("convex-http-")).count();
+    }
+
+    @Test
     void requestTimeoutsAreRetried() {
         proxy.delayNext(1, 1_500);
         ConvexClientConfig impatient = ConvexClientConfig.of(proxy.url(), emulator.adminKey())
