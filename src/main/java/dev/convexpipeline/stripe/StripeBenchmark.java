@@ -102,6 +102,11 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
             + " pipeline's heap and GC, instead of in a JVM of its own as a real Convex backend runs.")
     boolean emulatorInProcess;
 
+    @Option(names = "--link-customers", description = "With --target: first create the benchmark's users and link them to"
+            + " its customers in the target's Convex (CONVEX_URL, CONVEX_SERVICE_TOKEN), so events are applied as without"
+            + " --target instead of recorded unmatched, each with an INFO line. Writes to that deployment: not for production.")
+    boolean linkTargetCustomers;
+
     @Option(names = "--secret", description = "Webhook secret of --target (default: STRIPE_WEBHOOK_SECRET from the config).")
     String secret;
 
@@ -148,12 +153,7 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                     convexUrl = "http://127.0.0.1:" + stub.actualPort();
                 }
                 try (ConvexClient seeding = new ConvexClient(ConvexClientConfig.of(convex.url(), convex.adminKey()))) {
-                    for (int i = 0; i < customers; i++) {
-                        String userId = seeding.mutation("users:upsert", JsonNodeFactory.instance.objectNode()
-                                .put("authSubject", "bench|" + i)).textValue();
-                        seeding.mutation("users:linkStripeCustomer", JsonNodeFactory.instance.objectNode()
-                                .put("userId", userId).put("stripeCustomerId", "cus_bench_" + i));
-                    }
+                    linkCustomers(seeding);
                 }
                 int port = freePort();
                 Map<String, String> overrides = new HashMap<>();
@@ -173,6 +173,15 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                 pipelineSecret = secret != null ? secret : parent.settings().webhookSecrets().split(",")[0].trim();
                 if (pipelineSecret.isEmpty()) {
                     throw new IllegalArgumentException("--target needs --secret or STRIPE_WEBHOOK_SECRET");
+                }
+                if (linkTargetCustomers) {
+                    ConvexClientConfig targetConvex = parent.settings().convex();
+                    if (targetConvex == null) {
+                        throw new IllegalArgumentException("--link-customers needs the target's Convex: CONVEX_URL and CONVEX_SERVICE_TOKEN");
+                    }
+                    try (ConvexClient seeding = new ConvexClient(targetConvex)) {
+                        linkCustomers(seeding);
+                    }
                 }
             }
             HttpServer bare = verifyOnlyServer();
@@ -233,6 +242,16 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
         }
     }
 
+    /** Users bench|0..n linked to customers cus_bench_0..n, whom the events name. */
+    private void linkCustomers(ConvexClient convex) {
+        for (int i = 0; i < customers; i++) {
+            String userId = convex.mutation("users:upsert", JsonNodeFactory.instance.objectNode()
+                    .put("authSubject", "bench|" + i)).textValue();
+            convex.mutation("users:linkStripeCustomer", JsonNodeFactory.instance.objectNode()
+                    .put("userId", userId).put("stripeCustomerId", "cus_bench_" + i));
+        }
+    }
+
     /** One load (open or closed loop) for the given number of seconds. */
     @FunctionalInterface
     private interface Load {
@@ -256,9 +275,11 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
             int slice = Math.min(WARMUP_SLICE_SECONDS, warmupSeconds - warmed);
             long jit = run.run(slice).jitMillis();
             warmed += slice;
-            settled = jit >= 0 && jit < slice * 1000L * JIT_SETTLED_PERCENT / 100;
+            // A --target pipeline's JIT is not this JVM's: it warms up for the whole --warmup.
+            settled = target == null && jit >= 0 && jit < slice * 1000L * JIT_SETTLED_PERCENT / 100;
         }
-        out.printf(" %d s (%s); measuring %d s%n", warmed, settled ? "JIT settled" : "JIT still compiling", seconds);
+        out.printf(" %d s (%s); measuring %d s%n", warmed, settled ? "JIT settled"
+                : target != null ? "the target's JIT is not watched" : "JIT still compiling", seconds);
         out.flush();
         Map<String, long[]> before = server.equals("pipeline") ? insideCounts() : Map.of();
         Result result = run.run(seconds);
