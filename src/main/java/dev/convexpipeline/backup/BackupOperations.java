@@ -124,18 +124,8 @@ public final class BackupOperations implements AutoCloseable {
     /** {@code POST /admin/backup/prune?dryRun=true|false} (dry run unless {@code dryRun=false}). */
     public Map<String, Object> prune(@Header("query.dryRun") String dryRun) throws IOException {
         PruneReport report = service().prune(!"false".equalsIgnoreCase(dryRun));
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("changeLog", dev.convexpipeline.pitr.ChangeRetention.prune(service().target(), service().layout(),
+        return report.toJson(dev.convexpipeline.pitr.ChangeRetention.prune(service().target(), service().layout(),
                 clock.instant(), report.dryRun()));
-        result.put("dryRun", report.dryRun());
-        result.put("delete", report.decisions().stream().filter(RetentionPolicy.Decision::delete)
-                .map(d -> Map.of("id", d.backup().id(), "snapshotTime", d.backup().snapshotTime().toString(), "reason", d.reason()))
-                .toList());
-        result.put("keep", report.decisions().stream().filter(d -> !d.delete())
-                .map(d -> Map.of("id", d.backup().id(), "snapshotTime", d.backup().snapshotTime().toString(), "reason", d.reason()))
-                .toList());
-        result.put("incomplete", report.incomplete());
-        return result;
     }
 
     /**

@@ -384,19 +384,28 @@ public final class BackupService implements AutoCloseable {
 
     // ---- pins -----------------------------------------------------------------------------
 
-    /** Pins a backup: a small {@code .pin} object beside it, so the write-once manifest never changes. */
-    public BackupEntry pin(String idOrLatest) throws IOException {
+    /**
+     * Pins a backup (a small {@code .pin} object beside it, so the write-once manifest never changes)
+     * or unpins it (deletes that object); returns the backup as listed afterwards.
+     */
+    public BackupEntry setPinned(String idOrLatest, boolean pinned) throws IOException {
         BackupEntry entry = find(idOrLatest);
-        String marker = "{\"pinnedAt\":\"" + clock.instant() + "\"}\n";
-        target.put(layout.key(Long.parseLong(entry.id()), BackupLayout.Kind.PIN),
-                marker.getBytes(StandardCharsets.UTF_8), "application/json");
+        String pinKey = layout.key(Long.parseLong(entry.id()), BackupLayout.Kind.PIN);
+        if (pinned) {
+            target.put(pinKey, ("{\"pinnedAt\":\"" + clock.instant() + "\"}\n").getBytes(StandardCharsets.UTF_8),
+                    "application/json");
+        } else {
+            target.delete(pinKey);
+        }
         return find(entry.id());
     }
 
+    public BackupEntry pin(String idOrLatest) throws IOException {
+        return setPinned(idOrLatest, true);
+    }
+
     public BackupEntry unpin(String idOrLatest) throws IOException {
-        BackupEntry entry = find(idOrLatest);
-        target.delete(layout.key(Long.parseLong(entry.id()), BackupLayout.Kind.PIN));
-        return find(entry.id());
+        return setPinned(idOrLatest, false);
     }
 
     @Override
