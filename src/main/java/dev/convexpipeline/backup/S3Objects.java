@@ -27,11 +27,12 @@ import java.util.Map;
  * use the same code; the context starts on first use.
  */
 final class S3Objects implements AutoCloseable {
-    private static final int PAGE = 1000;
 
     private final S3Client s3;
     private final String bucket;
     private final String putOptions;
+    /** Keys asked per ListObjects page (S3's maximum; tests use a small page to see the paging). */
+    private int pageSize = 1000;
     private CamelContext camel;
     private ProducerTemplate template;
 
@@ -79,13 +80,18 @@ final class S3Objects implements AutoCloseable {
         return "aws2-s3://" + bucket + "?amazonS3Client=#amazonS3Client&autoCreateBucket=false&operation=" + operation + options;
     }
 
+    S3Objects withPageSize(int keys) {
+        this.pageSize = keys;
+        return this;
+    }
+
     /** Every object under {@code prefix}: pages of ListObjects until an empty page (servers cap pages differently). */
     List<S3Object> list(String prefix) throws Failure {
         List<S3Object> objects = new ArrayList<>();
         String after = null;
         while (true) {
             ListObjectsRequest page = ListObjectsRequest.builder().bucket(bucket).prefix(prefix).marker(after)
-                    .maxKeys(PAGE).build();
+                    .maxKeys(pageSize).build();
             List<?> contents = call(uri("listObjects", "&pojoRequest=true"), page, Map.of(), List.class);
             if (contents == null || contents.isEmpty()) {
                 return objects;

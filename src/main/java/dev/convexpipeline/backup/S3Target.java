@@ -98,6 +98,10 @@ public final class S3Target implements BackupTarget {
         return s3;
     }
 
+    S3Objects objects() {
+        return objects;
+    }
+
     S3Settings settings() {
         return settings;
     }
