@@ -68,6 +68,8 @@ final class S3Objects implements AutoCloseable {
             context.getCamelContextExtension().setName("backup-s3");
             context.disableJMX();
             context.setStartupSummaryLevel(StartupSummaryLevel.Off);
+            // The endpoints name the client (#amazonS3Client); nothing else is looked up.
+            context.setAutowiredEnabled(false);
             context.getRegistry().bind("amazonS3Client", s3);
             context.start();
             camel = context;
