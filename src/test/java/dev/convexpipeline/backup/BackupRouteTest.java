@@ -112,6 +112,40 @@ class BackupRouteTest {
     }
 
     @Test
+    void aFailedScheduledBackupIsCountedByItsRouteAndLoggedOnce() throws Exception {
+        StringWriter logs = captureLogs(BackupService.class.getName(), "org.apache.camel.component.quartz.CamelJob",
+                "org.quartz.core.JobRunShell");
+        PipelineRuntime pipeline = pipeline(Map.of("convex.url", "http://127.0.0.1:" + BackupPipelineTest.freePort(),
+                "convex.admin-key", "convex-self-hosted|0123", "backup.target", "file:" + directory.resolve("backups"),
+                "backup.enabled", "true", "backup.cron", "* * * * * ?"));
+        CamelContext camel = pipeline.camelContext();
+        BackupOperations operations = camel.getRegistry().lookupByNameAndType("backups", BackupOperations.class);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> failedExchanges(camel, "backup-run") >= 1);
+
+        assertThat(operations.metrics().failures()).isGreaterThanOrEqualTo(1);
+        assertThat(logs.toString()).contains("failed: Convex deployment").doesNotContain("Failed to execute CamelJob")
+                .doesNotContain("threw a JobExecutionException");
+        try (Stream<Path> files = Files.walk(directory)) {
+            assertThat(files.filter(f -> f.toString().endsWith(".manifest.json"))).isEmpty();
+        }
+    }
+
+    /** What {@code loggers} log from now until the test ends, one message per line. */
+    private StringWriter captureLogs(String... loggers) {
+        StringWriter logs = new StringWriter();
+        Appender capture = WriterAppender.newBuilder().setName("backup-route-test").setTarget(logs)
+                .setLayout(PatternLayout.newBuilder().withPattern("%m%n").build()).build();
+        capture.start();
+        for (String name : loggers) {
+            org.apache.logging.log4j.core.Logger logger = LoggerContext.getContext(false).getLogger(name);
+            logger.addAppender(capture);
+            closeables.add(() -> logger.removeAppender(capture));
+        }
+        return logs;
+    }
+
+    @Test
     void shutdownAbortsTheRunningBackupAndMarksItInterrupted() throws Exception {
         ConvexEmulator convex = convex();
         FaultInjectingProxy slowConvex = new FaultInjectingProxy(convex.url());
@@ -128,14 +162,7 @@ class BackupRouteTest {
                 "s3.single-put-max-mb", "0"));
         CamelContext camel = pipeline.camelContext();
         BackupOperations operations = camel.getRegistry().lookupByNameAndType("backups", BackupOperations.class);
-        StringWriter logs = new StringWriter();
-        Appender capture = WriterAppender.newBuilder().setName("backup-route-test").setTarget(logs)
-                .setLayout(PatternLayout.newBuilder().withPattern("%m%n").build()).build();
-        capture.start();
-        org.apache.logging.log4j.core.Logger serviceLog = LoggerContext.getContext(false)
-                .getLogger(BackupService.class.getName());
-        serviceLog.addAppender(capture);
-        closeables.add(() -> serviceLog.removeAppender(capture));
+        StringWriter logs = captureLogs(BackupService.class.getName());
         // Every Convex call is held a second: the backup is still running when Camel stops.
         slowConvex.delayNext(1_000, 1_000);
         ProducerTemplate template = camel.createProducerTemplate();
