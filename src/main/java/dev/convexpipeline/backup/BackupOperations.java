@@ -210,15 +210,30 @@ public final class BackupOperations implements AutoCloseable, CamelContextAware 
         return service().verify(id == null || id.isBlank() ? "latest" : id);
     }
 
-    /** The optional scheduled verify of the newest backup. */
-    public void verifyLatestScheduled() {
-        try {
-            VerifyReport report = service().verify("latest");
-            if (!report.ok()) {
-                LOG.error("Scheduled verify: backup {} does not match its manifest: {}", report.id(), report.firstDifference());
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.error("Scheduled verify could not run: {}", e.getMessage());
+    /**
+     * The optional scheduled verify (route backup-verify): re-reads the newest backup; a difference
+     * fails the exchange (the service has logged it) like a verify that cannot run.
+     */
+    public VerifyReport verifyLatest() throws IOException {
+        VerifyReport report = service().verify("latest");
+        if (!report.ok()) {
+            throw new BackupVerifyException(report);
+        }
+        return report;
+    }
+
+    /** The verify route's onException: one line for a verify that could not run (a difference is logged already). */
+    public void verifyFailed(Exchange exchange) {
+        Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (error != null && !(error instanceof BackupVerifyException)) {
+            LOG.error("Scheduled verify could not run: {}", dev.convexpipeline.OperatorMessages.describe(error));
+        }
+    }
+
+    /** A backup that does not match its manifest, as the scheduled verify's failure. */
+    static final class BackupVerifyException extends RuntimeException {
+        BackupVerifyException(VerifyReport report) {
+            super("Backup " + report.id() + " does not match its manifest: " + report.firstDifference(), null, false, false);
         }
     }
 

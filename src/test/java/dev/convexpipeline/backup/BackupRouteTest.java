@@ -100,6 +100,19 @@ class BackupRouteTest {
         BackupOperations operations = camel.getRegistry().lookupByNameAndType("backups", BackupOperations.class);
         assertThat(operations.metrics().failures()).isZero();
 
+        // The verify route passes a good backup and fails its exchange on a difference.
+        assertThat(template.requestBody("direct:backup-verify", (Object) null, VerifyReport.class).ok()).isTrue();
+        Path zip;
+        try (Stream<Path> files = Files.walk(backups)) {
+            zip = files.filter(f -> f.toString().endsWith(id + ".zip")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(zip);
+        bytes[bytes.length - 30] ^= 0x7f;
+        Files.write(zip, bytes);
+        assertThatThrownBy(() -> template.requestBody("direct:backup-verify", (Object) null))
+                .cause().hasMessageContaining("Backup " + id + " does not match its manifest");
+        assertThat(failedExchanges(camel, "backup-verify")).isEqualTo(1);
+
         convex.stop();
         assertThatThrownBy(() -> template.requestBody("direct:backup-run", (Object) null))
                 .isInstanceOf(CamelExecutionException.class)
