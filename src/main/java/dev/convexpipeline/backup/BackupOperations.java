@@ -154,8 +154,14 @@ public final class BackupOperations implements AutoCloseable, CamelContextAware 
     public void failed(Exchange exchange) {
         Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         BackupRun run = exchange.getIn().getBody() instanceof BackupRun current ? current : null;
-        BackupFailedException failure = error instanceof BackupFailedException known && run == null ? known
-                : error == null ? null : service().failed(run, error);
+        BackupFailedException failure;
+        if (error instanceof BackupFailedException notStarted && run == null) {
+            // Not configured (already counted) or another backup still running: nothing was attempted.
+            LOG.warn("{}", notStarted.getMessage());
+            failure = notStarted;
+        } else {
+            failure = error == null ? null : service().failed(run, error);
+        }
         if (failure != null) {
             exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
         }
