@@ -60,6 +60,8 @@ public final class Reconciler {
     public static final String PHASE_EVENTS = "events";
     public static final String PHASE_SUBSCRIPTIONS = "subscriptions";
     public static final String PHASE_REVOCATIONS = "revocations";
+    /** After the last step: only finish remains. */
+    public static final String PHASE_DONE = "done";
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
     private static final Set<String> TERMINAL = Set.of("canceled", "incomplete_expired");
     private static final int UNSEEN_PAGE = 100;
@@ -129,7 +131,6 @@ public final class Reconciler {
      */
     public final class Run {
         private final ReconcileReport report;
-        private final boolean dryRun;
         private final long eventsSince;
         private final Set<String> seenInMemory;
         private final Counters counters;
@@ -137,26 +138,13 @@ public final class Reconciler {
         private String cursor;
         private StripeReader stripe;
 
-        private Run(ReconcileReport report, boolean dryRun, long eventsSince, String phase, String cursor) {
+        private Run(ReconcileReport report, long eventsSince, String phase, String cursor) {
             this.report = report;
-            this.dryRun = dryRun;
             this.eventsSince = eventsSince;
-            this.seenInMemory = dryRun ? new HashSet<>() : null;
+            this.seenInMemory = report.dryRun() ? new HashSet<>() : null;
             this.counters = new Counters(report);
             this.phase = phase;
             this.cursor = cursor;
-        }
-
-        public ReconcileReport report() {
-            return report;
-        }
-
-        public boolean dryRun() {
-            return dryRun;
-        }
-
-        public String phase() {
-            return phase;
         }
 
         /** Created by the first step that talks to Stripe, so a failure to create it fails that step. */
@@ -172,6 +160,14 @@ public final class Reconciler {
             // Every log line of the run carries its id, whichever thread runs the step.
             return MDC.putCloseable("runId", report.runId());
         }
+
+        public ReconcileReport report() {
+            return report;
+        }
+
+        public String phase() {
+            return phase;
+        }
     }
 
     // ---- step 1: claim -------------------------------------------------------------------------
@@ -185,7 +181,7 @@ public final class Reconciler {
             return beginDryRun(trigger);
         }
         Claim claim = claim(trigger);
-        return new Run(claim.report(), false, claim.eventsSince(), claim.phase(), claim.cursor());
+        return new Run(claim.report(), claim.eventsSince(), claim.phase(), claim.cursor());
     }
 
     private Run beginDryRun(String trigger) {
@@ -198,7 +194,7 @@ public final class Reconciler {
         }
         try {
             JsonNode state = store.state().orElse(MissingNode.getInstance());
-            return new Run(report, true, eventsSince(state), PHASE_EVENTS, null);
+            return new Run(report, eventsSince(state), PHASE_EVENTS, null);
         } catch (RuntimeException e) {
             current.set(null);
             throw e;
@@ -274,50 +270,53 @@ public final class Reconciler {
 
     /** Replays the Stripe events missed since the last completed run, exactly as webhooks apply them. */
     public void replayMissedEvents(Run run) throws StripeException {
-        if (!PHASE_EVENTS.equals(run.phase)) {
-            return;
-        }
-        try (MDC.MDCCloseable ignored = run.logContext()) {
+        inPhase(run, PHASE_EVENTS, PHASE_SUBSCRIPTIONS, () -> {
             ReconcileReport report = run.report;
-            if (!run.dryRun) {
+            if (!run.report.dryRun()) {
                 // A run resumed in this phase lists its events again: the ones it replayed before now come back
                 // duplicate and must not count twice.
                 run.counters.priorReplays = report.count("eventsReplayed");
                 report.counts.put("eventsSeen", 0L);
                 report.counts.put("eventsAlreadyApplied", 0L);
             }
-            replayEvents(report, run.stripe(), run.eventsSince, run.counters, run.dryRun);
-            if (!run.dryRun) {
+            replayEvents(report, run.stripe(), run.eventsSince, run.counters, run.report.dryRun());
+            if (!run.report.dryRun()) {
                 checkpoint(report, run.counters, PHASE_SUBSCRIPTIONS, null, List.of(), List.of());
             }
-            run.phase = PHASE_SUBSCRIPTIONS;
-        }
+        });
     }
 
     // ---- step 3: subscription pages ------------------------------------------------------------
 
     /** Pages every subscription and repairs the drift, one mutation per page that also advances the cursor. */
     public void repairSubscriptions(Run run) throws StripeException {
-        if (!PHASE_SUBSCRIPTIONS.equals(run.phase)) {
-            return;
-        }
-        try (MDC.MDCCloseable ignored = run.logContext()) {
+        inPhase(run, PHASE_SUBSCRIPTIONS, PHASE_REVOCATIONS, () -> {
             reconcileSubscriptions(run.report, run.stripe(), run.cursor, run.counters, run.seenInMemory);
             run.cursor = null;
-            run.phase = PHASE_REVOCATIONS;
-        }
+        });
     }
 
     // ---- step 4: revocations -------------------------------------------------------------------
 
     /** Revokes the entitlements whose subscription the listing did not contain and Stripe no longer has. */
     public void revokeUnseen(Run run) throws StripeException {
-        if (!PHASE_REVOCATIONS.equals(run.phase)) {
+        inPhase(run, PHASE_REVOCATIONS, PHASE_DONE,
+                () -> revokeUnseen(run.report, run.stripe(), run.cursor, run.counters, run.seenInMemory));
+    }
+
+    @FunctionalInterface
+    private interface PhaseWork {
+        void run() throws StripeException;
+    }
+
+    /** A step does its work only in its own phase (a resumed run skips the phases it finished), then moves on. */
+    private static void inPhase(Run run, String phase, String nextPhase, PhaseWork work) throws StripeException {
+        if (!phase.equals(run.phase)) {
             return;
         }
         try (MDC.MDCCloseable ignored = run.logContext()) {
-            revokeUnseen(run.report, run.stripe(), run.cursor, run.counters, run.seenInMemory);
-            run.phase = "done";
+            work.run();
+            run.phase = nextPhase;
         }
     }
 
@@ -330,7 +329,7 @@ public final class Reconciler {
      */
     public ReconcileReport finish(Run run, Throwable failure) {
         try (MDC.MDCCloseable ignored = run.logContext()) {
-            return run.dryRun ? finishDryRun(run, failure) : finishClaimed(run, failure);
+            return run.report.dryRun() ? finishDryRun(run, failure) : finishClaimed(run, failure);
         } finally {
             current.set(null);
         }

@@ -44,14 +44,15 @@ class StripeHousekeepingRouteTest {
     private final StripeHousekeeping housekeeping = new StripeHousekeeping(new StripeEventLedger(convex, StripeMetrics.standalone()),
             StripeMetrics.standalone(), Duration.ofDays(30), Duration.ofHours(1), 2, 10, Clock.systemUTC());
 
-    @EndpointInject("mock:steps")
-    MockEndpoint steps;
+    /** Stands for the Quartz trigger (replaceRouteFromWith). */
+    @Produce("direct:housekeeping-fired")
+    ProducerTemplate fire;
 
     @BeanInject
     CamelContext context;
 
-    @Produce
-    ProducerTemplate template;
+    @EndpointInject("mock:steps")
+    MockEndpoint steps;
 
     @Configure
     void configure(MainConfigurationProperties configuration) {
@@ -84,7 +85,7 @@ class StripeHousekeepingRouteTest {
         recordSteps();
         NotifyBuilder fired = new NotifyBuilder(context).fromRoute("stripe-housekeeping").whenCompleted(1).create();
 
-        Object report = template.requestBody("direct:housekeeping-fired", (Object) null);
+        Object report = fire.requestBody((Object) null);
 
         assertThat(fired.matches(10, TimeUnit.SECONDS)).isTrue();
         assertThat(steps.getReceivedExchanges()).extracting(e -> e.getMessage().getHeader("step"))
@@ -101,7 +102,7 @@ class StripeHousekeepingRouteTest {
         recordSteps();
         emulator.close();
 
-        Exchange pass = template.send("direct:housekeeping-fired", exchange -> { });
+        Exchange pass = fire.send(exchange -> { });
 
         assertThat(pass.isFailed()).as("the failure reaches Camel instead of being swallowed").isTrue();
         assertThat(steps.getReceivedExchanges()).as("nothing after the failing first step ran").isEmpty();
