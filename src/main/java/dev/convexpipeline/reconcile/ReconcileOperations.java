@@ -25,12 +25,14 @@ public final class ReconcileOperations {
     public static final String RUN = "reconcileRun";
     /** Exchange property naming who started the run (schedule, admin...); recorded in the report. */
     public static final String TRIGGER = "reconcileTrigger";
+    /** Exchange property: true for a dry run (changes nothing, reports the drift it would fix). */
+    public static final String DRY_RUN = "reconcileDryRun";
 
     // ---- the steps of routes/stripe-reconcile.camel.yaml, one call each ----------------------------
 
     /** Claim: refused with {@link ReconcileStore.RunInProgressException} while another run is in progress. */
     public void claim(Exchange exchange) {
-        claim(exchange, false);
+        claim(exchange, exchange.getProperty(DRY_RUN, false, Boolean.class));
     }
 
     public void replayMissedEvents(Exchange exchange) throws StripeException {
