@@ -533,6 +533,16 @@ public final class Reconciler {
             report.drift(wanted.stripeSubscriptionId(), action, changes);
         }
 
+        /** Plans a correction when the row differs from Stripe's state; counts it unchanged otherwise. */
+        void addIfDrifted(ReconcileReport report, JsonNode existing, SubscriptionEntitlement wanted, long watermark) {
+            String changes = diff(existing, wanted);
+            if (changes.isEmpty()) {
+                report.add("unchanged", 1);
+            } else {
+                add(report, wanted, watermark, action(existing, wanted), changes);
+            }
+        }
+
         /** Dry run: every planned correction counts as done. */
         void countAll(ReconcileReport report) {
             actionBySubscription.values().forEach(action -> report.add(counter(action), 1));
@@ -593,12 +603,7 @@ public final class Reconciler {
                 }
                 continue;
             }
-            String changes = diff(existing, wanted);
-            if (changes.isEmpty()) {
-                report.add("unchanged", 1);
-            } else {
-                plan.add(report, wanted, watermark, action(existing, wanted), changes);
-            }
+            plan.addIfDrifted(report, existing, wanted, watermark);
         }
         return plan;
     }
@@ -637,12 +642,7 @@ public final class Reconciler {
                     continue;
                 }
                 // Created after the listing began, or listed under a status filter: compare as usual.
-                String changes = diff(entitlement, wanted);
-                if (changes.isEmpty()) {
-                    report.add("unchanged", 1);
-                } else {
-                    plan.add(report, wanted, watermark, action(entitlement, wanted), changes);
-                }
+                plan.addIfDrifted(report, entitlement, wanted, watermark);
             }
             String next = unseen.next();
             if (seenInMemory != null) {
