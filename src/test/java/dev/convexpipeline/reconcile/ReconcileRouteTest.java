@@ -1,5 +1,6 @@
 package dev.convexpipeline.reconcile;
 
+import dev.convexpipeline.testing.CapturedLogs;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelContext;
@@ -122,10 +123,14 @@ class ReconcileRouteTest {
         NotifyBuilder fired = new NotifyBuilder(context).fromRoute("stripe-reconcile").whenCompleted(1).create();
         NotifyBuilder failed = new NotifyBuilder(context).whenFailed(1).create();
 
-        template.sendBody("direct:schedule-fired", null);
+        try (CapturedLogs logs = new CapturedLogs("%p %m%n")) {
+            template.sendBody("direct:schedule-fired", null);
 
-        assertThat(fired.matches(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(failed.matches()).as("a run in progress elsewhere is not a failure").isFalse();
+            assertThat(fired.matches(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(failed.matches()).as("a run in progress elsewhere is not a failure").isFalse();
+            assertThat(logs.text()).contains("Scheduled reconcile skipped: a reconcile run is already in progress")
+                    .as("nothing logged as an error").doesNotContain("ERROR");
+        }
         assertThat(fx.state().path("runId").asText()).isEqualTo(running.report().runId());
         assertThat(fx.state().path("status").asText()).isEqualTo("running");
     }
