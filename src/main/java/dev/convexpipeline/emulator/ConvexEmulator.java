@@ -70,6 +70,10 @@ public final class ConvexEmulator implements AutoCloseable {
             return new Config(host, port, instanceName, List.of(key), dataDirectory, demoData);
         }
 
+        public Config withInstanceName(String name) {
+            return new Config(host, port, name, adminKeys, dataDirectory, demoData);
+        }
+
         public Config withPort(int newPort) {
             return new Config(host, newPort, instanceName, adminKeys, dataDirectory, demoData);
         }

@@ -1,28 +1,18 @@
 package dev.convexpipeline.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Root routes, admin-key errors and their order, function call results (docs/convex-wire.md §1, §6, §7). */
 class EmulatorRoutesTest {
     private static final String JSON = "application/json";
-    private static ConvexEmulator emulator;
-    private static EmulatorClient client;
-
-    @BeforeAll
-    static void start() {
-        emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-        client = new EmulatorClient(emulator);
-    }
-
-    @AfterAll
-    static void stop() {
-        emulator.stop();
-    }
+    @RegisterExtension
+    static final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral();
+    private static final EmulatorClient client = new EmulatorClient(convex);
 
     @Test
     void rootRoutesAnswerLikeASelfHostedBackend() {
@@ -38,7 +28,7 @@ class EmulatorRoutesTest {
 
     @Test
     void generatedAdminKeyHasTheRealLayout() {
-        assertThat(emulator.adminKey()).matches("convex-self-hosted\\|01[0-9a-f]{88}");
+        assertThat(convex.emulator().adminKey()).matches("convex-self-hosted\\|01[0-9a-f]{88}");
     }
 
     @Test
@@ -216,7 +206,7 @@ class EmulatorRoutesTest {
 
     @Test
     void actionsRunOtherFunctionsAndLogLinesAreReturned() {
-        emulator.functions().action("greet:hello", (ctx, args) -> {
+        convex.emulator().functions().action("greet:hello", (ctx, args) -> {
             ctx.log("hello");
             ctx.runMutation("users:upsert", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
                     .put("authSubject", "routes|action"));
@@ -233,11 +223,11 @@ class EmulatorRoutesTest {
 
     @Test
     void everyIdDecodesAndCarriesItsTableNumber() {
-        emulator.runMutation("users:upsert", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+        convex.emulator().runMutation("users:upsert", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
                 .put("authSubject", "routes|ids"));
-        int usersNumber = emulator.store().latest().table("users").orElseThrow().number();
+        int usersNumber = convex.emulator().store().latest().table("users").orElseThrow().number();
         assertThat(usersNumber).isGreaterThanOrEqualTo(10001);
-        assertThat(emulator.documents("users"))
+        assertThat(convex.emulator().documents("users"))
                 .anySatisfy(doc -> assertThat(doc.path("authSubject").asText()).as("the user just written").isEqualTo("routes|ids"))
                 .allSatisfy(doc -> assertThat(dev.convexpipeline.convex.ConvexIds.decode(doc.get("_id").asText()).tableNumber())
                         .isEqualTo(usersNumber));

@@ -1,16 +1,14 @@
 package dev.convexpipeline.migration;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import dev.convexpipeline.sandbox.EmbeddedS3;
+import dev.convexpipeline.testing.SampleDocuments;
 
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 /** Source and target emulators over HTTP, S3Proxy storage, and migrators wired to them. */
@@ -30,7 +28,7 @@ final class MigrationFixture implements AutoCloseable {
     }
 
     static ConvexEmulator emulator(String instance) {
-        return new ConvexEmulator(new ConvexEmulator.Config("127.0.0.1", 0, instance, List.of(), Optional.empty(), false)).start();
+        return new ConvexEmulator(ConvexEmulator.Config.ephemeral().withInstanceName(instance)).start();
     }
 
     /** 25 messages, 3 users, 1 order with bytes, in the source. */
@@ -39,15 +37,7 @@ final class MigrationFixture implements AutoCloseable {
     }
 
     static void seed(ConvexEmulator emulator) {
-        for (int i = 0; i < 25; i++) {
-            ObjectNode message = NODES.objectNode().put("body", "message " + i).put("ratio", i / 2.0);
-            message.set("count", ConvexValues.int64(i));
-            emulator.insert("messages", message);
-        }
-        for (String name : List.of("Ada", "Grace", "Linus")) {
-            emulator.insert("users", NODES.objectNode().put("name", name));
-        }
-        emulator.insert("orders", NODES.objectNode().put("sku", "A1").set("blob", ConvexValues.bytes(new byte[] {0, 1, 2})));
+        SampleDocuments.seed(emulator);
     }
 
     Map<String, String> properties() {

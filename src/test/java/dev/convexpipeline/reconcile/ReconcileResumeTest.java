@@ -79,7 +79,7 @@ class ReconcileResumeTest {
             assertThat(stuck.await(30, TimeUnit.SECONDS)).isTrue();
             assertThat(fx.state().path("cursor").asText()).as("checkpointed after page 2").isEqualTo("sub_0150");
             // The behaviour under test: the stuck run's 1 s lease runs out, so the next run may take it over.
-            Thread.sleep(1500);
+            awaitLeaseRunOut(fx, 1000);
 
             String previousOwner = fx.state().path("owner").asText();
             ReconcileReport resumed;
@@ -147,7 +147,7 @@ class ReconcileResumeTest {
             String cursorAtKill = fx.state().path("cursor").asText();
             assertThat(fx.state().path("status").asText()).isEqualTo("running");
             // The behaviour under test: the killed process's 1 s lease runs out, so the next trigger may resume its run.
-            Thread.sleep(1200);
+            awaitLeaseRunOut(fx, 1000);
 
             ReconcileSettings shortLease = new ReconcileSettings(FakeStripe.API_KEY, fx.stripe.apiBase(), 1000, 5,
                     Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofSeconds(1),
@@ -166,6 +166,12 @@ class ReconcileResumeTest {
                 assertThat(resumed.count(counter)).as(counter).isEqualTo(uninterrupted.count(counter));
             }
         }
+    }
+
+    /** Until the stored run's last heartbeat is older than {@code leaseMs}: then another owner may take it over. */
+    private static void awaitLeaseRunOut(ReconcileFixture fx, long leaseMs) {
+        await("the stopped run's lease running out").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                .until(() -> System.currentTimeMillis() - fx.state().path("heartbeatAt").asLong() > leaseMs);
     }
 
     /** 2,000 subscriptions (20 pages) with drift on every page. */

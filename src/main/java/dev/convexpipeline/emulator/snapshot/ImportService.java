@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexIds;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.convex.ImportFormat;
+import dev.convexpipeline.convex.ImportMode;
 import dev.convexpipeline.emulator.functions.SystemFunctions;
 import dev.convexpipeline.emulator.http.ApiException;
 import dev.convexpipeline.emulator.storage.FileStorage;
@@ -544,8 +546,7 @@ public final class ImportService {
     private ImportPlan plan(String importId) {
         ObjectNode doc = store.latest().get(importId).orElseThrow();
         JsonNode format = doc.get("format");
-        ImportFormat importFormat = java.util.Arrays.stream(ImportFormat.values())
-                .filter(f -> f.storedName().equals(format.path("format").asText())).findFirst().orElseThrow();
+        ImportFormat importFormat = ImportFormat.fromStoredName(format.path("format").asText()).orElseThrow();
         String table = format.has("table") ? format.get("table").asText() : null;
         ImportMode mode = ImportMode.fromStoredName(doc.path("mode").asText()).orElseThrow();
         return new ImportPlan(new ImportRequest(importFormat, mode, table), Path.of(doc.get("object_key").asText()));
