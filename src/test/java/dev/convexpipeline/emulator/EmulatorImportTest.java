@@ -25,8 +25,6 @@ import static org.awaitility.Awaitility.await;
 /** Snapshot import over HTTP: upload, state machine, modes, formats and errors (docs/convex-wire.md §3). */
 class EmulatorImportTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final String FOOTER = "Once the import has started, it will run in the background.\n"
-            + "Interrupting `npx convex import` will not cancel it.";
     @RegisterExtension
     final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral();
     private final EmulatorClient client = new EmulatorClient(convex);
@@ -37,10 +35,7 @@ class EmulatorImportTest {
                 "{\"text\":\"a\",\"n\":1}\n{\"text\":\"b\",\"n\":2.5}\n".getBytes(StandardCharsets.UTF_8));
         JsonNode waiting = waitForState(importId, "waiting_for_confirmation");
         assertThat(waiting.get("require_manual_confirmation").asBoolean()).isFalse();
-        assertThat(waiting.get("message_to_confirm").asText()).isEqualTo("Import change summary:\n"
-                + "table | create | delete |\n"
-                + "-------------------------\n"
-                + "notes | 2      | 0 of 0 |\n" + FOOTER);
+        assertThat(waiting.get("message_to_confirm").asText()).isEqualTo(changeSummary("notes | 2      | 0 of 0 |"));
         perform(importId);
         JsonNode completed = waitForState(importId, "completed");
         assertThat(completed.get("num_rows_written").longValue()).isEqualTo(2);
@@ -67,10 +62,7 @@ class EmulatorImportTest {
                 "authSubject, score\nnew|1,42\n".getBytes());
         JsonNode waiting = waitForState(importId, "waiting_for_confirmation");
         assertThat(waiting.get("require_manual_confirmation").asBoolean()).isTrue();
-        assertThat(waiting.get("message_to_confirm").asText()).isEqualTo("Import change summary:\n"
-                + "table | create | delete |\n"
-                + "-------------------------\n"
-                + "users | 1      | 2 of 2 |\n" + FOOTER);
+        assertThat(waiting.get("message_to_confirm").asText()).isEqualTo(changeSummary("users | 1      | 2 of 2 |"));
         assertThat(convex.emulator().documents("users")).as("nothing changes before perform_import").hasSize(2);
         perform(importId);
         waitForState(importId, "completed");
@@ -306,5 +298,15 @@ class EmulatorImportTest {
             }
         }
         return bytes.toByteArray();
+    }
+
+    /** The CLI's confirmation text for an import that changes one table as {@code row} says. */
+    private static String changeSummary(String row) {
+        return "Import change summary:\n"
+                + "table | create | delete |\n"
+                + "-------------------------\n"
+                + row + "\n"
+                + "Once the import has started, it will run in the background.\n"
+                + "Interrupting `npx convex import` will not cancel it.";
     }
 }

@@ -33,26 +33,17 @@ class EmulatorRoutesTest {
 
     @Test
     void shortAuthorizationHeaderIsInvalidHeaderFailure() {
-        EmulatorClient.Response response = client.post("/api/query", "{\"path\":\"users:list\",\"args\":{}}",
-                "Content-Type", JSON, "Authorization", "Conv");
-        assertThat(response.status()).isEqualTo(400);
-        assertThat(response.body()).isEqualTo("{\"code\":\"InvalidHeaderFailure\",\"message\":\"Invalid authentication header\"}");
+        assertQueryAnswers("Conv", 400, "{\"code\":\"InvalidHeaderFailure\",\"message\":\"Invalid authentication header\"}");
     }
 
     @Test
     void unknownAuthorizationSchemeIsInvalidAdminKey() {
-        EmulatorClient.Response response = client.post("/api/query", "{\"path\":\"users:list\",\"args\":{}}",
-                "Content-Type", JSON, "Authorization", "Basic abcdefgh");
-        assertThat(response.status()).isEqualTo(400);
-        assertThat(response.body()).isEqualTo("{\"code\":\"InvalidAdminKey\",\"message\":\"Invalid admin key\"}");
+        assertQueryAnswers("Basic abcdefgh", 400, "{\"code\":\"InvalidAdminKey\",\"message\":\"Invalid admin key\"}");
     }
 
     @Test
     void wrongKeyIsBadAdminKeyEvenForPublicFunctions() {
-        EmulatorClient.Response response = client.post("/api/query", "{\"path\":\"users:list\",\"args\":{}}",
-                "Content-Type", JSON, "Authorization", "Convex convex-self-hosted|01deadbeef");
-        assertThat(response.status()).isEqualTo(401);
-        assertThat(response.body()).isEqualTo(
+        assertQueryAnswers("Convex convex-self-hosted|01deadbeef", 401,
                 "{\"code\":\"BadAdminKey\",\"message\":\"The provided admin key was invalid for this instance\"}");
     }
 
@@ -231,5 +222,13 @@ class EmulatorRoutesTest {
                 .anySatisfy(doc -> assertThat(doc.path("authSubject").asText()).as("the user just written").isEqualTo("routes|ids"))
                 .allSatisfy(doc -> assertThat(dev.convexpipeline.convex.ConvexIds.decode(doc.get("_id").asText()).tableNumber())
                         .isEqualTo(usersNumber));
+    }
+
+    /** {@code users:list} called with this Authorization header answers exactly {@code status} and {@code body}. */
+    private static void assertQueryAnswers(String authorization, int status, String body) {
+        EmulatorClient.Response response = client.post("/api/query", "{\"path\":\"users:list\",\"args\":{}}",
+                "Content-Type", JSON, "Authorization", authorization);
+        assertThat(response.status()).isEqualTo(status);
+        assertThat(response.body()).isEqualTo(body);
     }
 }

@@ -2,11 +2,11 @@ package dev.convexpipeline.migration;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.convexpipeline.testing.CliRun;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -29,22 +29,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MigrateCommandTest {
     private static final Path CLI_PROJECT = Path.of("src/test/convex-cli").toAbsolutePath();
 
-    private MigrationFixture fixture;
+    @RegisterExtension
+    final MigrationFixture fixture = new MigrationFixture();
     private Path config;
 
     @BeforeEach
     void start(@TempDir Path temp) throws Exception {
-        fixture = new MigrationFixture();
-        fixture.seedSource();
         config = temp.resolve("application.properties");
         StringBuilder text = new StringBuilder("camel.main.routes-include-pattern = file:routes/*.camel.yaml\n");
         fixture.properties().forEach((key, value) -> text.append(key).append(" = ").append(value).append('\n'));
         Files.writeString(config, text);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        fixture.close();
     }
 
     private CliRun migrate(String... args) {

@@ -9,9 +9,9 @@ import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.convex.ImportMode;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import dev.convexpipeline.emulator.functions.DeploymentState;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.convexpipeline.testing.SampleDocuments;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -27,18 +27,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Migrations between two emulators over HTTP, with snapshots, rollback points and journals in S3Proxy. */
 class MigrationRunTest {
-    private MigrationFixture fixture;
-
-    @BeforeEach
-    void start() throws Exception {
-        fixture = new MigrationFixture();
-        fixture.seedSource();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        fixture.close();
-    }
+    @RegisterExtension
+    final MigrationFixture fixture = new MigrationFixture();
 
     /** Every user document of a deployment, keyed by _id, as export JSON: equal maps mean identical data. */
     static Map<String, String> allDocuments(ConvexEmulator emulator) {
@@ -165,7 +155,7 @@ class MigrationRunTest {
 
     @Test
     void replaceTakesARollbackPointAndRollbackRestoresTheTargetExactly() throws Exception {
-        MigrationFixture.seed(fixture.target);
+        SampleDocuments.seed(fixture.target);
         fixture.target.insert("audit", MigrationFixture.NODES.objectNode().put("what", "only in the target"));
         Map<String, String> original = allDocuments(fixture.target);
         try (Migrator migrator = fixture.migrator()) {
@@ -261,6 +251,15 @@ class MigrationRunTest {
         }
     }
 
+    /** ~10 MB of ZIP in 8,000 {@code events}: two 5 MiB parts at least, hex so that deflate cannot shrink it below that. */
+    private void seedTenMegabytesOfEvents() {
+        for (int i = 0; i < 8000; i++) {
+            byte[] noise = new byte[700];
+            ThreadLocalRandom.current().nextBytes(noise);
+            fixture.source.insert("events", MigrationFixture.NODES.objectNode().put("n", i).put("payload", HexFormat.of().formatHex(noise)));
+        }
+    }
+
     /** Stands for the process dying: the migrator catches exceptions, not errors. */
     static final class SimulatedCrash extends Error {
         SimulatedCrash() {
@@ -270,12 +269,7 @@ class MigrationRunTest {
 
     @Test
     void aMigrationKilledMidUploadResumesToAVerifiedFinishWithoutImportingTwice() throws Exception {
-        // ~10 MB of ZIP: two 5 MiB parts at least, hex so that deflate cannot shrink it below that.
-        for (int i = 0; i < 8000; i++) {
-            byte[] noise = new byte[700];
-            ThreadLocalRandom.current().nextBytes(noise);
-            fixture.source.insert("events", MigrationFixture.NODES.objectNode().put("n", i).put("payload", HexFormat.of().formatHex(noise)));
-        }
+        seedTenMegabytesOfEvents();
         Map<String, String> properties = fixture.properties();
         properties.put("convex.url", fixture.source.url());
         properties.put("convex.admin-key", fixture.source.adminKey());
@@ -312,11 +306,7 @@ class MigrationRunTest {
 
     @Test
     void aLiveExportWhoseUploadBreaksLeavesTheTargetUntouchedAndResumes() throws Exception {
-        for (int i = 0; i < 8000; i++) {
-            byte[] noise = new byte[700];
-            ThreadLocalRandom.current().nextBytes(noise);
-            fixture.source.insert("events", MigrationFixture.NODES.objectNode().put("n", i).put("payload", HexFormat.of().formatHex(noise)));
-        }
+        seedTenMegabytesOfEvents();
         String id;
         try (Migrator migrator = fixture.migrator()) {
             migrator.onPartSent(sent -> {
@@ -447,6 +437,4 @@ class MigrationRunTest {
             assertRefusedWithoutWrites(migrator, fixture.request(fixture.source.url(), null), "source");
         }
     }
-
-
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import static dev.convexpipeline.reconcile.FakeStripe.subscription;
 import static dev.convexpipeline.reconcile.ReconcileFixture.DAY;
@@ -57,13 +58,9 @@ class ReconcileResumeTest {
     @Test
     void aRunKilledAfterSomePagesResumesAndEndsAsAnUninterruptedRun() throws Exception {
         long base = ReconcileFixture.now();
-        Map<String, String> expected;
-        ReconcileReport uninterrupted;
-        try (ReconcileFixture reference = new ReconcileFixture()) {
-            seed(reference, base);
-            uninterrupted = reference.reconciler().run("test", false);
-            expected = reference.entitlements();
-        }
+        Reference reference = uninterruptedRun(fx -> seed(fx, base));
+        Map<String, String> expected = reference.entitlements();
+        ReconcileReport uninterrupted = reference.report();
         assertThat(uninterrupted.status()).isEqualTo("completed");
         assertThat(uninterrupted.count("created") + uninterrupted.count("updated") + uninterrupted.count("revoked"))
                 .isGreaterThan(200);
@@ -110,13 +107,9 @@ class ReconcileResumeTest {
     @Test
     void aReconcileProcessKilledMidRunIsResumedByTheNextTrigger() throws Exception {
         long base = ReconcileFixture.now();
-        Map<String, String> expected;
-        ReconcileReport uninterrupted;
-        try (ReconcileFixture reference = new ReconcileFixture()) {
-            seedMany(reference, base);
-            uninterrupted = reference.reconciler().run("test", false);
-            expected = reference.entitlements();
-        }
+        Reference reference = uninterruptedRun(fx -> seedMany(fx, base));
+        Map<String, String> expected = reference.entitlements();
+        ReconcileReport uninterrupted = reference.report();
 
         try (ReconcileFixture fx = new ReconcileFixture()) {
             seedMany(fx, base);
@@ -165,6 +158,17 @@ class ReconcileResumeTest {
             for (String counter : COUNTED) {
                 assertThat(resumed.count(counter)).as(counter).isEqualTo(uninterrupted.count(counter));
             }
+        }
+    }
+
+    /** What one uninterrupted run makes of the same seed: the report and entitlements a resumed run must match. */
+    private record Reference(ReconcileReport report, Map<String, String> entitlements) {
+    }
+
+    private static Reference uninterruptedRun(Consumer<ReconcileFixture> seed) throws Exception {
+        try (ReconcileFixture reference = new ReconcileFixture()) {
+            seed.accept(reference);
+            return new Reference(reference.reconciler().run("test", false), reference.entitlements());
         }
     }
 

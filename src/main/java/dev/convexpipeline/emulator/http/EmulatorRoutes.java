@@ -124,27 +124,13 @@ public final class EmulatorRoutes {
         blocking(router.post("/api/cancel_import").handler(json), this::cancelImport);
         router.post("/api/import").handler(this::legacyImport);
 
-        blocking(router.get("/api/list_snapshot"), ctx -> {
-            requireAdmin(ctx);
-            listSnapshot.handle(ctx, false);
-        });
-        blocking(router.post("/api/list_snapshot").handler(json), ctx -> {
-            requireAdmin(ctx);
-            listSnapshot.handle(ctx, true);
-        });
-        blocking(router.get("/api/test_streaming_export_connection"), ctx -> {
-            requireAdmin(ctx);
-            json(ctx, 200, NODES.nullNode());
-        });
+        // Streaming export (docs/convex-wire.md §4): admin only; GET takes query parameters, POST a JSON body.
+        blocking(router.get("/api/list_snapshot"), adminOnly(ctx -> listSnapshot.handle(ctx, false)));
+        blocking(router.post("/api/list_snapshot").handler(json), adminOnly(ctx -> listSnapshot.handle(ctx, true)));
+        blocking(router.get("/api/test_streaming_export_connection"), adminOnly(ctx -> json(ctx, 200, NODES.nullNode())));
         blocking(router.get("/api/get_table_column_names"), this::tableColumnNames);
-        blocking(router.get("/api/document_deltas"), ctx -> {
-            requireAdmin(ctx);
-            documentDeltas.handle(ctx, false);
-        });
-        blocking(router.post("/api/document_deltas").handler(json), ctx -> {
-            requireAdmin(ctx);
-            documentDeltas.handle(ctx, true);
-        });
+        blocking(router.get("/api/document_deltas"), adminOnly(ctx -> documentDeltas.handle(ctx, false)));
+        blocking(router.post("/api/document_deltas").handler(json), adminOnly(ctx -> documentDeltas.handle(ctx, true)));
 
         new CliRoutes(store, adminKeys).register(router, json, this::blocking);
 
@@ -517,6 +503,14 @@ public final class EmulatorRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiException.badJsonBody("Failed to deserialize the JSON body into the target type: ts: " + e.getMessage());
         }
+    }
+
+    /** {@code handler} once the request has shown an admin key. */
+    private Handler<RoutingContext> adminOnly(Handler<RoutingContext> handler) {
+        return ctx -> {
+            requireAdmin(ctx);
+            handler.handle(ctx);
+        };
     }
 
     private void blocking(Route route, Handler<RoutingContext> handler) {
