@@ -1,6 +1,10 @@
 package dev.convexpipeline.migration;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.convexpipeline.backup.BackupManifest;
+import dev.convexpipeline.backup.BackupMetrics;
+import dev.convexpipeline.backup.BackupService;
+import dev.convexpipeline.backup.BackupSettings;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import dev.convexpipeline.testing.S3BucketExtension;
 import dev.convexpipeline.testing.SampleDocuments;
@@ -53,6 +57,22 @@ final class MigrationFixture implements BeforeEachCallback, AfterEachCallback {
         properties.put("convex.retry-initial-backoff-ms", "20");
         properties.put("convex.retry-max-backoff-ms", "50");
         return properties;
+    }
+
+    /** {@link #properties()} with the source as the deployment the backup service backs up. */
+    Map<String, String> backupProperties() {
+        Map<String, String> properties = properties();
+        properties.put("convex.url", source.url());
+        properties.put("convex.admin-key", source.adminKey());
+        return properties;
+    }
+
+    /** One backup of the source into the fixture's bucket, as the pipeline's backup service takes it. */
+    BackupManifest backUpSource() {
+        Map<String, String> properties = backupProperties();
+        try (BackupService service = BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC())) {
+            return service.run();
+        }
     }
 
     Migrator migrator() {

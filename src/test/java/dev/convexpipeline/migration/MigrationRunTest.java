@@ -70,13 +70,8 @@ class MigrationRunTest {
 
     @Test
     void latestBackupMigratesAndVerifies() throws Exception {
-        Map<String, String> properties = fixture.properties();
-        properties.put("convex.url", fixture.source.url());
-        properties.put("convex.admin-key", fixture.source.adminKey());
-        BackupManifest backup;
-        try (BackupService service = BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC())) {
-            backup = service.run();
-        }
+        Map<String, String> properties = fixture.backupProperties();
+        BackupManifest backup = fixture.backUpSource();
         fixture.source.insert("users", MigrationFixture.NODES.objectNode().put("name", "after the backup"));
 
         try (Migrator migrator = MigrationFixture.migrator(properties)) {
@@ -270,13 +265,8 @@ class MigrationRunTest {
     @Test
     void aMigrationKilledMidUploadResumesToAVerifiedFinishWithoutImportingTwice() throws Exception {
         seedTenMegabytesOfEvents();
-        Map<String, String> properties = fixture.properties();
-        properties.put("convex.url", fixture.source.url());
-        properties.put("convex.admin-key", fixture.source.adminKey());
-        BackupManifest backup;
-        try (BackupService service = BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC())) {
-            backup = service.run();
-        }
+        Map<String, String> properties = fixture.backupProperties();
+        BackupManifest backup = fixture.backUpSource();
         String id;
         try (Migrator migrator = MigrationFixture.migrator(properties)) {
             migrator.onPartSent(sent -> {
@@ -409,9 +399,7 @@ class MigrationRunTest {
 
     @Test
     void aCorruptedSnapshotIsRefusedBeforeAnythingIsUploaded() throws Exception {
-        Map<String, String> properties = fixture.properties();
-        properties.put("convex.url", fixture.source.url());
-        properties.put("convex.admin-key", fixture.source.adminKey());
+        Map<String, String> properties = fixture.backupProperties();
         BackupManifest backup;
         BackupTarget storage;
         try (BackupService service = BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC())) {

@@ -72,6 +72,16 @@ class RestoreCommandTest {
         fixture.close();
     }
 
+    /** {@code restore --yes --json} of the moment at {@code at} into the target: exits 0 and reports it verified. */
+    private JsonNode restoreVerified(String at) throws Exception {
+        CliRun restore = run("restore", "--to", target.url(), "--at", at, "--yes", "--json",
+                "--target-key-file", keyFile().toString());
+        assertThat(restore.exit()).as(restore.err()).isZero();
+        JsonNode report = restore.json();
+        assertThat(report.path("verified").asBoolean()).isTrue();
+        return report;
+    }
+
     private CliRun run(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--config", config.toString()));
@@ -132,11 +142,7 @@ class RestoreCommandTest {
     @Tag("npm")
     @Test
     void restoresVerifiesAndTheOfficialCliExportsTheRestoredDeployment() throws Exception {
-        CliRun run = run("restore", "--to", target.url(), "--at", Long.toString(moment.ts()), "--yes", "--json",
-                "--target-key-file", keyFile().toString());
-        assertThat(run.exit()).as(run.err()).isZero();
-        JsonNode report = run.json();
-        assertThat(report.path("verified").asBoolean()).isTrue();
+        restoreVerified(Long.toString(moment.ts()));
         try (ConvexClient client = PitrFixture.client(target)) {
             assertThat(PitrFixture.read(client).tables()).isEqualTo(moment.tables());
         }
@@ -189,11 +195,7 @@ class RestoreCommandTest {
 
     @Test
     void aRestoreIsAMigrationThatMigrateRollbackUndoes() throws Exception {
-        CliRun restore = run("restore", "--to", target.url(), "--at", BackupLayoutTime.iso(moment.ts()), "--yes", "--json",
-                "--target-key-file", keyFile().toString());
-        assertThat(restore.exit()).as(restore.err()).isZero();
-        JsonNode report = restore.json();
-        assertThat(report.path("verified").asBoolean()).isTrue();
+        JsonNode report = restoreVerified(BackupLayoutTime.iso(moment.ts()));
         assertThat(report.path("rollbackPoint").path("instance").asText()).isEqualTo("restore-target");
         String id = report.path("migrationId").asText();
         assertThat(id).startsWith("m-");

@@ -5,16 +5,9 @@ import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.FaultInjectingProxy;
 import dev.convexpipeline.convex.RetryPolicy;
 import dev.convexpipeline.emulator.ConvexEmulator;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.function.Consumer;
 
 /**
@@ -28,8 +21,7 @@ import java.util.function.Consumer;
  * Started before the class's own {@code @BeforeAll}/{@code @BeforeEach} methods, stopped after their
  * {@code @After...} counterparts.
  */
-public final class ConvexEmulatorExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
-        AfterEachCallback {
+public final class ConvexEmulatorExtension extends ServerExtension {
     private final ConvexEmulator.Config config;
     private final boolean bare;
     private boolean faultProxy;
@@ -37,13 +29,9 @@ public final class ConvexEmulatorExtension implements BeforeAllCallback, AfterAl
     };
 
     private ConvexEmulator emulator;
-    private boolean perClass;
     private ConvexClient directClient;
     private FaultInjectingProxy proxy;
     private ConvexClient proxiedClient;
-    /** What lives for one test (proxy, proxied client) and what lives as long as the emulator, closed last-opened first. */
-    private final Deque<AutoCloseable> perTest = new ArrayDeque<>();
-    private final Deque<AutoCloseable> perEmulator = new ArrayDeque<>();
 
     private ConvexEmulatorExtension(ConvexEmulator.Config config, boolean bare) {
         this.config = config;
@@ -78,42 +66,22 @@ public final class ConvexEmulatorExtension implements BeforeAllCallback, AfterAl
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) {
-        perClass = true;
-        start();
+    protected void startServer() {
+        emulator = closeWithServer((bare ? ConvexEmulator.bare(config) : new ConvexEmulator(config)).start());
+        directClient = closeWithServer(quickClient(emulator.url(), emulator.adminKey()));
+        setUp.accept(emulator);
     }
 
     @Override
-    public void beforeEach(ExtensionContext context) throws IOException {
-        if (emulator == null) {
-            start();
-        }
+    protected void beforeTest() throws IOException {
         if (faultProxy) {
-            proxy = new FaultInjectingProxy(emulator.url());
-            perTest.push(proxy);
+            proxy = closeAfterTest(new FaultInjectingProxy(emulator.url()));
+            proxiedClient = closeAfterTest(quickClient(proxy.url(), emulator.adminKey()));
         }
-    }
-
-    @Override
-    public void afterEach(ExtensionContext context) throws Exception {
-        proxy = null;
-        proxiedClient = null;
-        closeAll(perTest);
-        if (!perClass) {
-            stop();
-        }
-    }
-
-    @Override
-    public void afterAll(ExtensionContext context) throws Exception {
-        stop();
     }
 
     public ConvexEmulator emulator() {
-        if (emulator == null) {
-            throw new IllegalStateException("the emulator is not running: register the extension with @RegisterExtension");
-        }
-        return emulator;
+        return required(emulator, "the emulator is not running: register the extension with @RegisterExtension");
     }
 
     public String url() {
@@ -126,10 +94,7 @@ public final class ConvexEmulatorExtension implements BeforeAllCallback, AfterAl
 
     /** This test's proxy (needs {@link #withFaultProxy()}). */
     public FaultInjectingProxy proxy() {
-        if (proxy == null) {
-            throw new IllegalStateException("no fault proxy in this test: build the extension withFaultProxy()");
-        }
-        return proxy;
+        return required(proxy, "no fault proxy in this test: build the extension withFaultProxy()");
     }
 
     /**
@@ -137,23 +102,12 @@ public final class ConvexEmulatorExtension implements BeforeAllCallback, AfterAl
      * {@link #directClient()}.
      */
     public ConvexClient client() {
-        if (faultProxy) {
-            if (proxiedClient == null) {
-                proxiedClient = quickClient(proxy().url(), adminKey());
-                perTest.push(proxiedClient);
-            }
-            return proxiedClient;
-        }
-        return directClient();
+        return faultProxy ? required(proxiedClient, "no proxied client outside a test") : directClient();
     }
 
     /** A client with quick retries straight to the emulator, never through the proxy; closed with the emulator. */
     public ConvexClient directClient() {
-        if (directClient == null) {
-            directClient = quickClient(url(), adminKey());
-            perEmulator.push(directClient);
-        }
-        return directClient;
+        return required(directClient, "the emulator is not running: register the extension with @RegisterExtension");
     }
 
     /** A client for {@code url} with quick retries, so failure tests finish in well under a second. */
@@ -161,28 +115,5 @@ public final class ConvexEmulatorExtension implements BeforeAllCallback, AfterAl
         return new ConvexClient(ConvexClientConfig.of(url, adminKey)
                 .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(30))
                 .withRetryPolicy(new RetryPolicy(3, Duration.ofMillis(20), Duration.ofMillis(100))));
-    }
-
-    private void start() {
-        emulator = (bare ? ConvexEmulator.bare(config) : new ConvexEmulator(config)).start();
-        perEmulator.push(emulator);
-        try {
-            setUp.accept(emulator);
-        } catch (RuntimeException | Error e) {
-            emulator.stop();
-            throw e;
-        }
-    }
-
-    private void stop() throws Exception {
-        emulator = null;
-        directClient = null;
-        closeAll(perEmulator);
-    }
-
-    private static void closeAll(Deque<AutoCloseable> resources) throws Exception {
-        while (!resources.isEmpty()) {
-            resources.pop().close();
-        }
     }
 }

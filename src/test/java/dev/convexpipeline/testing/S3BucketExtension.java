@@ -1,11 +1,6 @@
 package dev.convexpipeline.testing;
 
 import dev.convexpipeline.sandbox.EmbeddedS3;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.net.URI;
 import java.util.HashMap;
@@ -20,14 +15,12 @@ import java.util.UUID;
  * </pre>
  * On a static field one server serves the whole class; on an instance field every test gets its own.
  */
-public final class S3BucketExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
-        AfterEachCallback {
+public final class S3BucketExtension extends ServerExtension {
     private final String accessKey;
     private final String secretKey;
     private final String bucketPrefix;
 
     private EmbeddedS3 server;
-    private boolean perClass;
     private String bucket;
 
     private S3BucketExtension(String accessKey, String secretKey, String bucketPrefix) {
@@ -47,37 +40,18 @@ public final class S3BucketExtension implements BeforeAllCallback, AfterAllCallb
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) throws Exception {
-        perClass = true;
-        server = EmbeddedS3.start("127.0.0.1", 0, null, accessKey, secretKey);
+    protected void startServer() throws Exception {
+        server = closeWithServer(EmbeddedS3.start("127.0.0.1", 0, null, accessKey, secretKey));
     }
 
     @Override
-    public void beforeEach(ExtensionContext context) throws Exception {
-        if (server == null) {
-            server = EmbeddedS3.start("127.0.0.1", 0, null, accessKey, secretKey);
-        }
+    protected void beforeTest() {
         bucket = bucketPrefix + "-" + UUID.randomUUID().toString().substring(0, 8);
         server.ensureBucket(bucket);
     }
 
-    @Override
-    public void afterEach(ExtensionContext context) throws Exception {
-        if (!perClass) {
-            stop();
-        }
-    }
-
-    @Override
-    public void afterAll(ExtensionContext context) throws Exception {
-        stop();
-    }
-
     public EmbeddedS3 server() {
-        if (server == null) {
-            throw new IllegalStateException("S3Proxy is not running: register the extension with @RegisterExtension");
-        }
-        return server;
+        return required(server, "S3Proxy is not running: register the extension with @RegisterExtension");
     }
 
     public URI endpoint() {
@@ -94,10 +68,7 @@ public final class S3BucketExtension implements BeforeAllCallback, AfterAllCallb
 
     /** This test's bucket, created empty before it. */
     public String bucket() {
-        if (bucket == null) {
-            throw new IllegalStateException("no bucket outside a test: buckets are made before each test");
-        }
-        return bucket;
+        return required(bucket, "no bucket outside a test: buckets are made before each test");
     }
 
     /** The pipeline's S3 settings for this test's bucket ({@code backup.target} included). */
@@ -109,13 +80,5 @@ public final class S3BucketExtension implements BeforeAllCallback, AfterAllCallb
         properties.put("s3.access-key", accessKey);
         properties.put("s3.secret-key", secretKey);
         return properties;
-    }
-
-    private void stop() throws Exception {
-        bucket = null;
-        if (server != null) {
-            server.close();
-            server = null;
-        }
     }
 }

@@ -62,7 +62,8 @@ class TestTagsTest {
 
     private static Map<String, String> testSources() throws IOException {
         try (Stream<Path> files = Files.walk(TESTS)) {
-            return files.filter(file -> file.toString().endsWith(".java"))
+            // Not this file: it names what it looks for.
+            return files.filter(file -> file.toString().endsWith(".java") && !file.endsWith("TestTagsTest.java"))
                     .collect(Collectors.toMap(Path::toString, TestTagsTest::read));
         }
     }
