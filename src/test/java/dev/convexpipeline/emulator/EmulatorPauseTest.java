@@ -27,7 +27,7 @@ class EmulatorPauseTest {
 
     @BeforeEach
     void start() {
-        client = new ConvexClient(ConvexClientConfig.of(convex.emulator().url(), convex.emulator().adminKey()));
+        client = new ConvexClient(ConvexClientConfig.of(convex.url(), convex.adminKey()));
         convex.emulator().insert("users", JsonNodeFactory.instance.objectNode().put("name", "Ada"));
     }
 
@@ -55,7 +55,7 @@ class EmulatorPauseTest {
 
     @Test
     void pausingNeedsTheAdminKey() {
-        try (ConvexClient wrong = new ConvexClient(ConvexClientConfig.of(convex.emulator().url(), "convex-self-hosted|" + "00".repeat(32))
+        try (ConvexClient wrong = new ConvexClient(ConvexClientConfig.of(convex.url(), "convex-self-hosted|" + "00".repeat(32))
                 .withRetryPolicy(RetryPolicy.noRetries()))) {
             assertThatThrownBy(wrong::pauseDeployment).isInstanceOf(ConvexAuthException.class);
         }

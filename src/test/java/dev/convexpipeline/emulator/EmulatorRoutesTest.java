@@ -28,7 +28,7 @@ class EmulatorRoutesTest {
 
     @Test
     void generatedAdminKeyHasTheRealLayout() {
-        assertThat(convex.emulator().adminKey()).matches("convex-self-hosted\\|01[0-9a-f]{88}");
+        assertThat(convex.adminKey()).matches("convex-self-hosted\\|01[0-9a-f]{88}");
     }
 
     @Test

@@ -53,7 +53,7 @@ class EmulatorSyncTest {
     @Test
     void transitionsChainVersionsAndPushChangesAfterCommits() throws Exception {
         send("{\"connectionCount\":0,\"lastCloseReason\":\"InitialConnect\",\"type\":\"Connect\",\"sessionId\":\"s\",\"clientTs\":1}");
-        send("{\"type\":\"Authenticate\",\"baseVersion\":0,\"tokenType\":\"Admin\",\"value\":\"" + convex.emulator().adminKey() + "\"}");
+        send("{\"type\":\"Authenticate\",\"baseVersion\":0,\"tokenType\":\"Admin\",\"value\":\"" + convex.adminKey() + "\"}");
         send("{\"type\":\"ModifyQuerySet\",\"baseVersion\":0,\"newVersion\":1,\"modifications\":"
                 + "[{\"type\":\"Add\",\"queryId\":0,\"udfPath\":\"ops:tableCounts\",\"args\":[{}]}]}");
         JsonNode previousEnd = ConvexValues.parse("{\"querySet\":0,\"identity\":0,\"ts\":\"AAAAAAAAAAA=\"}");

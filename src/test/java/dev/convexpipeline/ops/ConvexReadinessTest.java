@@ -22,7 +22,7 @@ class ConvexReadinessTest {
 
     @Test
     void readyWhenConvexAcceptsTheKey() throws Exception {
-        try (PipelineRuntime pipeline = pipelineWithKey(convex.emulator().adminKey())) {
+        try (PipelineRuntime pipeline = pipelineWithKey(convex.adminKey())) {
             HttpResponse<String> ready = ready(pipeline);
             assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         }
@@ -75,7 +75,7 @@ class ConvexReadinessTest {
                 "camel.server.port", String.valueOf(ManagementEndpointsTest.freePort()),
                 "camel.management.port", String.valueOf(ManagementEndpointsTest.freePort()),
                 "convex.url", "http://127.0.0.1:" + ManagementEndpointsTest.freePort(),
-                "convex.admin-key", convex.emulator().adminKey())).start()) {
+                "convex.admin-key", convex.adminKey())).start()) {
             HttpResponse<String> ready = ready(pipeline);
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(ready.body()).contains("convex").contains("not usable");
@@ -86,7 +86,7 @@ class ConvexReadinessTest {
         return PipelineRuntime.create(Path.of("config/application.properties"), Map.of(
                 "camel.server.port", String.valueOf(ManagementEndpointsTest.freePort()),
                 "camel.management.port", String.valueOf(ManagementEndpointsTest.freePort()),
-                "convex.url", convex.emulator().url(),
+                "convex.url", convex.url(),
                 "convex.admin-key", key)).start();
     }
 
