@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.emulator.functions.Args;
 import dev.convexpipeline.testing.ConvexEmulatorExtension;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -30,22 +29,18 @@ import static org.awaitility.Awaitility.await;
 /** Serializable mutations and snapshot-consistent list_snapshot paging under concurrent writes. */
 class EmulatorConsistencyTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    // A read-modify-write mutation: lost updates would show up as a total below the expected count.
     @RegisterExtension
-    final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral();
+    final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral().withSetUp(emulator ->
+            emulator.functions().mutation("counter:increment", (ctx, args) -> {
+                String id = Args.requiredString(args, "id");
+                ObjectNode counter = ctx.db().get(id);
+                double next = counter.get("value").doubleValue() + 1;
+                Thread.yield();
+                ctx.db().patch(id, NODES.objectNode().put("value", next));
+                return ConvexValues.float64(next);
+            }));
     private final EmulatorClient client = new EmulatorClient(convex);
-
-    @BeforeEach
-    void start() {
-        // A read-modify-write mutation: lost updates would show up as a total below the expected count.
-        convex.emulator().functions().mutation("counter:increment", (ctx, args) -> {
-            String id = Args.requiredString(args, "id");
-            ObjectNode counter = ctx.db().get(id);
-            double next = counter.get("value").doubleValue() + 1;
-            Thread.yield();
-            ctx.db().patch(id, NODES.objectNode().put("value", next));
-            return ConvexValues.float64(next);
-        });
-    }
 
     @Test
     void concurrentMutationsBehaveAsIfOneAtATime() throws Exception {

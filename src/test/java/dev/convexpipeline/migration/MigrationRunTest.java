@@ -366,11 +366,7 @@ class MigrationRunTest {
 
     @Test
     void aWrongTargetKeyIsRefused() throws Exception {
-        Map<String, String> properties = fixture.properties();
-        properties.put("migration.target-admin-key", "target-prod|" + "00".repeat(32));
-        try (Migrator migrator = MigrationFixture.migrator(properties)) {
-            assertRefusedWithoutWrites(migrator, fixture.request(fixture.source.url(), null), "rejected the admin key");
-        }
+        assertRefusedWithKey("migration.target-admin-key", "target-prod|" + "00".repeat(32), "rejected the admin key");
     }
 
     @Test
@@ -419,10 +415,15 @@ class MigrationRunTest {
 
     @Test
     void aWrongSourceKeyIsRefused() throws Exception {
+        assertRefusedWithKey("migration.source-admin-key", "source-dev|" + "11".repeat(32), "source");
+    }
+
+    /** A live migration with {@code keySetting} set to a key the deployment does not accept is refused, writing nothing. */
+    private void assertRefusedWithKey(String keySetting, String wrongKey, String reason) throws Exception {
         Map<String, String> properties = fixture.properties();
-        properties.put("migration.source-admin-key", "source-dev|" + "11".repeat(32));
+        properties.put(keySetting, wrongKey);
         try (Migrator migrator = MigrationFixture.migrator(properties)) {
-            assertRefusedWithoutWrites(migrator, fixture.request(fixture.source.url(), null), "source");
+            assertRefusedWithoutWrites(migrator, fixture.request(fixture.source.url(), null), reason);
         }
     }
 }
