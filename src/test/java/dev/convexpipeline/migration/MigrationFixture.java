@@ -67,10 +67,15 @@ final class MigrationFixture implements BeforeEachCallback, AfterEachCallback {
         return properties;
     }
 
-    /** One backup of the source into the fixture's bucket, as the pipeline's backup service takes it. */
-    BackupManifest backUpSource() {
+    /** The pipeline's backup service for the source, storing in the fixture's bucket. */
+    BackupService backupService() {
         Map<String, String> properties = backupProperties();
-        try (BackupService service = BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC())) {
+        return BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC());
+    }
+
+    /** One backup of the source into the fixture's bucket. */
+    BackupManifest backUpSource() {
+        try (BackupService service = backupService()) {
             return service.run();
         }
     }

@@ -1,9 +1,7 @@
 package dev.convexpipeline.migration;
 
 import dev.convexpipeline.backup.BackupManifest;
-import dev.convexpipeline.backup.BackupMetrics;
 import dev.convexpipeline.backup.BackupService;
-import dev.convexpipeline.backup.BackupSettings;
 import dev.convexpipeline.backup.BackupTarget;
 import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.convex.ImportMode;
@@ -15,7 +13,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.net.ServerSocket;
-import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -398,7 +395,7 @@ class MigrationRunTest {
         Map<String, String> properties = fixture.backupProperties();
         BackupManifest backup;
         BackupTarget storage;
-        try (BackupService service = BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC())) {
+        try (BackupService service = fixture.backupService()) {
             backup = service.run();
             String zipKey = service.layout().key(backup.snapshotTs(), dev.convexpipeline.backup.BackupLayout.Kind.ZIP);
             byte[] zip;
