@@ -47,7 +47,7 @@ public final class ReconcileCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Function<String, String> property = properties(config);
         StripeSettings stripeSettings = StripeSettings.from(property);
@@ -65,7 +65,7 @@ public final class ReconcileCommand implements Callable<Integer> {
                 JsonOutput.print(out, new ReconcileOperations(reconciler).last());
                 return 0;
             }
-            ReconcileReport report = reconciler.run("cli", dryRun);
+            ReconcileReport report = ReconcileRoute.run(new ReconcileOperations(reconciler), property, "cli", dryRun);
             if (json.enabled()) {
                 json.print(report.toJson());
             } else {
