@@ -52,7 +52,7 @@ public final class BackupCommand implements Runnable {
     }
 
     BackupService open() {
-        return BackupSettings.load(ConfigFile.properties(config)).createService(new BackupMetrics(), Clock.systemUTC());
+        return BackupSettings.load(ConfigFile.settings(config)).createService(new BackupMetrics(), Clock.systemUTC());
     }
 
     abstract static class Verb implements Callable<Integer> {

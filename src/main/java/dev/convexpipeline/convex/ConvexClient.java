@@ -1,5 +1,7 @@
 package dev.convexpipeline.convex;
 
+import dev.convexpipeline.retry.RetryAfter;
+import dev.convexpipeline.retry.RetryPolicy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -19,8 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -82,15 +82,20 @@ public final class ConvexClient implements AutoCloseable {
     private static final Duration FIRST_POLL_DELAY = Duration.ofMillis(20);
     private static final String EXPORTS_GET_LATEST = "_system/cli/exports:getLatest";
     private static final String IMPORT_STATUS = "_system/cli/queryImport:default";
+    private static final java.util.concurrent.ConcurrentMap<String, Integer> OPEN_TRANSPORTS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final ConvexClientConfig config;
     private final String deployment;
     private final ExecutorService executor;
     private final HttpClient http;
+    /** False for a {@link #withLimits view}: the client it was made from owns the connections. */
+    private final boolean ownsTransport;
 
     public ConvexClient(ConvexClientConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.deployment = config.deploymentUrl().toString();
+        this.ownsTransport = true;
         AtomicInteger threads = new AtomicInteger();
         // Own daemon threads so close() can release them and a forgotten client never blocks JVM exit.
         this.executor = Executors.newCachedThreadPool(runnable -> {
@@ -105,6 +110,42 @@ public final class ConvexClient implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(executor)
                 .build();
+        OPEN_TRANSPORTS.merge(deployment, 1, Integer::sum);
+    }
+
+    private ConvexClient(ConvexClient shared, ConvexClientConfig config) {
+        this.config = config;
+        this.deployment = shared.deployment;
+        this.executor = shared.executor;
+        this.http = shared.http;
+        this.ownsTransport = false;
+    }
+
+    /**
+     * The same deployment, connections and threads, with stricter limits for one kind of caller: at
+     * most {@code retries}' attempts and backoff, and responses within {@code requestTimeout} (which
+     * also bounds the connect). The webhook (Stripe's delivery window) and readiness (no retries) use
+     * such views, so a process keeps one connection pool per deployment. Closing a view does nothing.
+     */
+    public ConvexClient withLimits(RetryPolicy retries, Duration requestTimeout) {
+        Duration request = min(config.requestTimeout(), requestTimeout);
+        Duration connect = min(config.connectTimeout(), request);
+        RetryPolicy policy = config.retryPolicy().atMost(retries.maxAttempts(), retries.maxBackoff());
+        return new ConvexClient(this, config.withRetryPolicy(policy).withTimeouts(connect, request));
+    }
+
+    /** Whether this client and {@code other} send over the same connections (one is a view of the other, or both of a third). */
+    public boolean sharesTransportWith(ConvexClient other) {
+        return other != null && other.http == http;
+    }
+
+    /**
+     * Clients open (not closed) per deployment URL in this process, views not counted: how many
+     * connection pools reach each deployment.
+     */
+    public static int openTransports(String deploymentUrl) {
+        String key = deploymentUrl.endsWith("/") ? deploymentUrl.substring(0, deploymentUrl.length() - 1) : deploymentUrl;
+        return OPEN_TRANSPORTS.getOrDefault(key, 0);
     }
 
     public ConvexClientConfig config() {
@@ -112,8 +153,11 @@ public final class ConvexClient implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        executor.shutdownNow();
+    public synchronized void close() {
+        if (ownsTransport && !executor.isShutdown()) {
+            executor.shutdownNow();
+            OPEN_TRANSPORTS.computeIfPresent(deployment, (url, open) -> open <= 1 ? null : open - 1);
+        }
     }
 
     @Override
@@ -761,7 +805,7 @@ public final class ConvexClient implements AutoCloseable {
                 if (status != 429 && status < 500) {
                     throw new ConvexRequestException(call.describe(deployment), status, error.code(), message);
                 }
-                retryAfter = parseRetryAfter(response.header("Retry-After").orElse(null));
+                retryAfter = response.header("Retry-After").flatMap(RetryAfter::parse).orElse(null);
                 lastCause = new ConvexException("HTTP " + status + " " + error.code() + ": " + message);
             } catch (IOException e) {
                 // Timeouts (HttpTimeoutException), refused connections (ConnectException) and resets:
@@ -771,7 +815,7 @@ public final class ConvexClient implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new ConvexException(call.describe(deployment) + " was interrupted", e);
             }
-            if (attempt >= policy.maxAttempts()) {
+            if (!policy.allowsAttemptAfter(attempt)) {
                 throw new ConvexUnavailableException("Convex deployment " + deployment + " is unavailable: "
                         + call.describe(deployment) + " failed after " + attempt + " attempt(s); last error: "
                         + redact(String.valueOf(lastCause)) + ". Check that the deployment is running and reachable.",
@@ -825,24 +869,6 @@ public final class ConvexClient implements AutoCloseable {
             return body.readNBytes(MAX_ERROR_BODY);
         } catch (IOException e) {
             return new byte[0];
-        }
-    }
-
-    static Duration parseRetryAfter(String header) {
-        if (header == null || header.isBlank()) {
-            return null;
-        }
-        String value = header.trim();
-        try {
-            return Duration.ofSeconds(Math.max(0, Long.parseLong(value)));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
-                Duration wait = Duration.between(ZonedDateTime.now(at.getZone()), at);
-                return wait.isNegative() ? Duration.ZERO : wait;
-            } catch (RuntimeException notDate) {
-                return null;
-            }
         }
     }
 

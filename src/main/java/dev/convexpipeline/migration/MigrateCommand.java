@@ -3,6 +3,7 @@ package dev.convexpipeline.migration;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.convex.ImportMode;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
@@ -27,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 
 /**
  * {@code migrate <verb>}: replay a snapshot into a Convex deployment, verify it, roll it back.
@@ -72,7 +72,7 @@ public final class MigrateCommand implements Runnable {
         @Option(names = "--target-key-file", description = "File holding the target's admin key (else MIGRATE_TARGET_ADMIN_KEY).")
         Path targetKeyFile;
 
-        Function<String, String> properties;
+        SettingsSource settings;
 
         PrintWriter out() {
             return spec.commandLine().getOut();
@@ -109,10 +109,9 @@ public final class MigrateCommand implements Runnable {
 
         private Integer callLogged() throws Exception {
             logToStandardError();
-            properties = ConfigFile.properties(parent.config);
-            MigrationSettings settings = MigrationSettings.load(properties);
+            settings = ConfigFile.settings(parent.config);
             ProgressBar bar = json || System.console() == null ? null : new ProgressBar(err());
-            try (Migrator migrator = new Migrator(settings, Clock.systemUTC(), new MigrationMetrics())
+            try (Migrator migrator = new Migrator(MigrationSettings.load(settings), Clock.systemUTC(), new MigrationMetrics())
                     .withKeyFiles(sourceKeyFile, targetKeyFile).withListener(bar == null ? MigrationListener.NONE : bar)) {
                 int code = call(migrator);
                 if (bar != null) {
@@ -238,7 +237,7 @@ public final class MigrateCommand implements Runnable {
                 request = new Migrator.Request(from, to, tables, importMode, pauseSource, false, true,
                         skipFunctionsCheck, sourceKeyFile, targetKeyFile);
             }
-            return finish(MigrationRoute.run(migrator, properties, request), Map.of());
+            return finish(MigrationRoute.run(migrator, settings, request), Map.of());
         }
 
         private static Migrator.Request withDryRun(Migrator.Request r) {
@@ -318,7 +317,7 @@ public final class MigrateCommand implements Runnable {
         int call(Migrator migrator) throws Exception {
             migrator.prepareResume(id);
             MigrationOperations operations = new MigrationOperations(() -> migrator);
-            try (MigrationRoute route = MigrationRoute.start(operations, properties)) {
+            try (MigrationRoute route = MigrationRoute.start(operations, settings)) {
                 return finish(route.send("direct:migration-steps", null, id), Map.of());
             }
         }

@@ -1,5 +1,6 @@
 package dev.convexpipeline.migration;
 
+import dev.convexpipeline.app.SettingsSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -9,7 +10,6 @@ import org.apache.camel.support.PluginHelper;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Function;
 
 /**
  * Runs {@code routes/migration.camel.yaml} in a small Camel context inside a CLI command, so
@@ -23,10 +23,8 @@ public final class MigrationRoute implements AutoCloseable {
     }
 
     /** The routes folder is the pipeline's ({@code camel.main.routes-include-pattern}, PIPELINE_ROUTES_DIR). */
-    static MigrationRoute start(MigrationOperations operations, Function<String, String> properties) throws Exception {
-        String pattern = properties.apply("camel.main.routes-include-pattern");
-        String folder = pattern == null || pattern.isBlank() ? "routes"
-                : pattern.replaceFirst("^file:", "").replaceFirst("/[^/]*$", "");
+    static MigrationRoute start(MigrationOperations operations, SettingsSource settings) throws Exception {
+        String folder = settings.text("camel.main.routes-include-pattern").replaceFirst("^file:", "").replaceFirst("/[^/]*$", "");
         Path file = Path.of(folder, "migration.camel.yaml");
         if (!Files.isRegularFile(file)) {
             throw new MigrationRefusedException("the migration route " + file.toAbsolutePath() + " is missing: run from the"
@@ -45,9 +43,9 @@ public final class MigrationRoute implements AutoCloseable {
      * Runs one migration request through the route in a context of its own and returns the journal it
      * ended with: {@code migrate run} and {@code restore} both start migrations this way.
      */
-    public static MigrationJournal run(Migrator migrator, Function<String, String> properties, Migrator.Request request)
+    public static MigrationJournal run(Migrator migrator, SettingsSource settings, Migrator.Request request)
             throws Exception {
-        try (MigrationRoute route = start(new MigrationOperations(() -> migrator), properties)) {
+        try (MigrationRoute route = start(new MigrationOperations(() -> migrator), settings)) {
             return route.send("direct:migration", request, null);
         }
     }

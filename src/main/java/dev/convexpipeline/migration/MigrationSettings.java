@@ -1,13 +1,15 @@
 package dev.convexpipeline.migration;
 
+import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.backup.BackupSettings;
 import dev.convexpipeline.convex.ConvexClientConfig;
+import dev.convexpipeline.convex.ConvexSettings;
+import dev.convexpipeline.pitr.PitrSettings;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Function;
 
 /**
  * Settings of migrations: the backup storage (where snapshots, rollback points and journals live),
@@ -20,20 +22,14 @@ public record MigrationSettings(BackupSettings storage, String convexUrl, String
                                 String targetKey, long estimatedBytesPerSecond, Duration importTimeout,
                                 ConvexClientConfig clientTemplate, Path spillDirectory) {
 
-    public static MigrationSettings load(Function<String, String> property) {
-        BackupSettings storage = BackupSettings.load(property);
-        String mbps = text(property, "migration.estimated-mb-per-second", "2");
-        long bytesPerSecond;
-        try {
-            bytesPerSecond = Math.max(1, (long) (Double.parseDouble(mbps) * 1024 * 1024));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("migration.estimated-mb-per-second must be a number, got '" + mbps + "'");
-        }
-        Duration timeout = Duration.ofMinutes(Long.parseLong(text(property, "migration.import-timeout-minutes", "120")));
-        return new MigrationSettings(storage, text(property, "convex.url", "http://127.0.0.1:3210"),
-                text(property, "convex.admin-key", ""), text(property, "migration.source-admin-key", ""),
-                text(property, "migration.target-admin-key", ""), bytesPerSecond, timeout,
-                storage.convex(), Path.of(text(property, "changes.spill-directory", System.getProperty("java.io.tmpdir"))));
+    public static MigrationSettings load(SettingsSource settings) {
+        BackupSettings storage = BackupSettings.load(settings);
+        long bytesPerSecond = Math.max(1, (long) (settings.decimal("migration.estimated-mb-per-second") * 1024 * 1024));
+        Duration timeout = Duration.ofMinutes(settings.number("migration.import-timeout-minutes"));
+        ConvexSettings convex = ConvexSettings.from(settings);
+        return new MigrationSettings(storage, convex.url(), convex.adminKey(), settings.text("migration.source-admin-key"),
+                settings.text("migration.target-admin-key"), bytesPerSecond, timeout, storage.convex(),
+                PitrSettings.spillDirectory(settings));
     }
 
     /** The same settings with the target's admin key given by another front (restore's own variable). */
@@ -84,8 +80,4 @@ public record MigrationSettings(BackupSettings storage, String convexUrl, String
         return config;
     }
 
-    private static String text(Function<String, String> property, String key, String fallback) {
-        String value = property.apply(key);
-        return value == null || value.isBlank() ? fallback : value.trim();
-    }
 }

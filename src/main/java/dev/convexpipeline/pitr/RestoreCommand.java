@@ -3,6 +3,7 @@ package dev.convexpipeline.pitr;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.backup.BackupTarget;
 import dev.convexpipeline.backup.SnapshotScanner;
 import dev.convexpipeline.convex.ConvexClientConfig;
@@ -100,8 +101,8 @@ public final class RestoreCommand implements Callable<Integer> {
         long atTs = RestorePlanner.parseMoment(at);
         Set<String> only = tables == null ? null : new LinkedHashSet<>(tables.stream().map(String::trim)
                 .filter(t -> !t.isEmpty()).toList());
-        Function<String, String> properties = ConfigFile.properties(config);
-        PitrSettings settings = PitrSettings.load(properties);
+        SettingsSource source = ConfigFile.settings(config);
+        PitrSettings settings = PitrSettings.load(source);
         RestorePlan plan;
         try (BackupTarget storage = settings.backup().createTarget()) {
             RestoreService service = new RestoreService(storage, settings.layout(), settings.spillDirectory());
@@ -122,9 +123,9 @@ public final class RestoreCommand implements Callable<Integer> {
                 only == null ? List.of() : List.copyOf(only), only == null ? ImportMode.REPLACE_ALL : ImportMode.REPLACE,
                 false, false, true, false, null, null);
         MigrationJournal journal;
-        try (Migrator migrator = new Migrator(MigrationSettings.load(properties).withTargetKey(key), Clock.systemUTC(),
+        try (Migrator migrator = new Migrator(MigrationSettings.load(source).withTargetKey(key), Clock.systemUTC(),
                 new MigrationMetrics())) {
-            journal = MigrationRoute.run(migrator, properties, request);
+            journal = MigrationRoute.run(migrator, source, request);
         }
         if (journal.status() == MigrationStatus.FAILED) {
             throw new IllegalStateException("migration " + journal.id() + ": " + journal.error() + "; `migrate resume "

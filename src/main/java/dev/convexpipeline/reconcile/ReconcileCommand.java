@@ -3,6 +3,8 @@ package dev.convexpipeline.reconcile;
 import dev.convexpipeline.JsonOutput;
 
 import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.SettingsSource;
+import dev.convexpipeline.convex.ConvexSettings;
 
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.stripe.StripeEventLedger;
@@ -20,7 +22,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 
 /**
  * {@code reconcile [--dry-run] [--json] [--status]}: the same run as the schedule and the admin API,
@@ -49,15 +50,12 @@ public final class ReconcileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        Function<String, String> property = properties(config);
-        StripeSettings stripeSettings = StripeSettings.from(property);
-        if (stripeSettings.convex() == null) {
-            throw new IllegalStateException("convex.admin-key is empty: set CONVEX_SERVICE_TOKEN");
-        }
-        try (ConvexClient convex = new ConvexClient(stripeSettings.convex())) {
+        SettingsSource settings = ConfigFile.settings(config);
+        StripeSettings stripeSettings = StripeSettings.from(settings);
+        try (ConvexClient convex = ConvexSettings.from(settings).openClient()) {
             StripeMetrics metrics = StripeMetrics.standalone();
             SubscriptionEntitlementMapper mapper = new SubscriptionEntitlementMapper(TierMapping.parse(stripeSettings.tierMapping()));
-            Reconciler reconciler = new Reconciler(ReconcileSettings.from(property), new ReconcileStore(convex), mapper,
+            Reconciler reconciler = new Reconciler(ReconcileSettings.from(settings), new ReconcileStore(convex), mapper,
                     new StripeEventTranslator(mapper), new StripeEventLedger(convex, metrics),
                     new ReconcileMetrics(metrics::registry));
             if (status) {
@@ -79,9 +77,5 @@ public final class ReconcileCommand implements Callable<Integer> {
             }
             return 0;
         }
-    }
-
-    static Function<String, String> properties(Path config) {
-        return ConfigFile.properties(config);
     }
 }

@@ -2,6 +2,8 @@ package dev.convexpipeline.stripe;
 
 import dev.convexpipeline.JsonOutput;
 import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.SettingsSource;
+import dev.convexpipeline.convex.ConvexSettings;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -46,16 +48,14 @@ public final class StripeCommand implements Runnable {
 
     /** The settings as the pipeline would resolve them (file, then environment). */
     StripeSettings settings() {
-        return StripeSettings.from(ConfigFile.properties(config));
+        return StripeSettings.from(ConfigFile.settings(config));
     }
 
     /** The ledger over a fresh Convex client; the caller closes the client. */
     Operations operations() {
-        StripeSettings settings = settings();
-        if (settings.convex() == null) {
-            throw new IllegalStateException("convex.admin-key is empty: set CONVEX_SERVICE_TOKEN");
-        }
-        ConvexClient client = new ConvexClient(settings.convex());
+        SettingsSource source = ConfigFile.settings(config);
+        StripeSettings settings = StripeSettings.from(source);
+        ConvexClient client = ConvexSettings.from(source).openClient();
         StripeEventLedger ledger = new StripeEventLedger(client, StripeMetrics.standalone());
         StripeEventTranslator translator = new StripeEventTranslator(
                 new SubscriptionEntitlementMapper(TierMapping.parse(settings.tierMapping())));

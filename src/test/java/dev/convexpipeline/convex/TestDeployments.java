@@ -1,5 +1,6 @@
 package dev.convexpipeline.convex;
 
+import dev.convexpipeline.retry.RetryPolicy;
 import dev.convexpipeline.emulator.ConvexEmulator;
 
 import java.time.Duration;

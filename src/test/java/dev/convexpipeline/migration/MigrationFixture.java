@@ -73,7 +73,7 @@ final class MigrationFixture implements AutoCloseable {
     }
 
     static Migrator migrator(Map<String, String> properties) {
-        return new Migrator(MigrationSettings.load(properties::get), Clock.systemUTC(), new MigrationMetrics());
+        return new Migrator(MigrationSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)), Clock.systemUTC(), new MigrationMetrics());
     }
 
     Migrator.Request request(String from, String mode) {

@@ -84,7 +84,7 @@ class MigrationRunTest {
         properties.put("convex.url", fixture.source.url());
         properties.put("convex.admin-key", fixture.source.adminKey());
         BackupManifest backup;
-        try (BackupService service = BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC())) {
+        try (BackupService service = BackupSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)).createService(new BackupMetrics(), Clock.systemUTC())) {
             backup = service.run();
         }
         fixture.source.insert("users", MigrationFixture.NODES.objectNode().put("name", "after the backup"));
@@ -280,7 +280,7 @@ class MigrationRunTest {
         properties.put("convex.url", fixture.source.url());
         properties.put("convex.admin-key", fixture.source.adminKey());
         BackupManifest backup;
-        try (BackupService service = BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC())) {
+        try (BackupService service = BackupSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)).createService(new BackupMetrics(), Clock.systemUTC())) {
             backup = service.run();
         }
         String id;
@@ -424,7 +424,7 @@ class MigrationRunTest {
         properties.put("convex.admin-key", fixture.source.adminKey());
         BackupManifest backup;
         BackupTarget storage;
-        try (BackupService service = BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC())) {
+        try (BackupService service = BackupSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)).createService(new BackupMetrics(), Clock.systemUTC())) {
             backup = service.run();
             String zipKey = service.layout().key(backup.snapshotTs(), dev.convexpipeline.backup.BackupLayout.Kind.ZIP);
             byte[] zip;

@@ -13,7 +13,7 @@ import dev.convexpipeline.backup.TableDigest;
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.ConvexValues;
-import dev.convexpipeline.convex.RetryPolicy;
+import dev.convexpipeline.retry.RetryPolicy;
 import dev.convexpipeline.convex.SnapshotPage;
 import dev.convexpipeline.convex.ImportMode;
 import dev.convexpipeline.emulator.ConvexEmulator;
@@ -90,7 +90,7 @@ final class PitrFixture implements AutoCloseable {
     MigrationJournal restore(long atTs, Set<String> tables, ConvexEmulator target) throws Exception {
         Map<String, String> properties = Map.of("backup.instance", INSTANCE, "migration.target-admin-key", target.adminKey(),
                 "changes.spill-directory", spill.toString());
-        try (Migrator migrator = new Migrator(MigrationSettings.load(properties::get), storage, Clock.systemUTC(),
+        try (Migrator migrator = new Migrator(MigrationSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)), storage, Clock.systemUTC(),
                 new MigrationMetrics())) {
             return migrator.run(new Migrator.Request(Migrator.pointInTime(atTs), target.url(),
                     tables == null ? List.of() : List.copyOf(tables), tables == null ? ImportMode.REPLACE_ALL : ImportMode.REPLACE,
