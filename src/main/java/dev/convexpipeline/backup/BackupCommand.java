@@ -2,7 +2,7 @@ package dev.convexpipeline.backup;
 
 import dev.convexpipeline.JsonOutput;
 
-import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.VerbGroup;
 import dev.convexpipeline.pitr.ChangeRetention;
 import dev.convexpipeline.pitr.RestorableWindows;
 
@@ -17,7 +17,6 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -35,24 +34,12 @@ import java.util.concurrent.Callable;
         description = "Snapshot backups of the Convex deployment: run, list, verify, prune, pin, unpin.",
         subcommands = {BackupCommand.Run.class, BackupCommand.ListBackups.class, BackupCommand.Verify.class,
                 BackupCommand.Prune.class, BackupCommand.Pin.class, BackupCommand.Unpin.class})
-public final class BackupCommand implements Runnable {
+public final class BackupCommand extends VerbGroup {
     public static final int EXIT_VERIFY_FAILED = 3;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    @Option(names = "--config", defaultValue = "config/application.properties", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
-    Path config;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
     BackupService open() {
-        return BackupSettings.load(ConfigFile.settings(config)).createService(new BackupMetrics(), Clock.systemUTC());
+        return BackupSettings.load(settings()).createService(new BackupMetrics(), Clock.systemUTC());
     }
 
     abstract static class Verb implements Callable<Integer> {

@@ -2,7 +2,7 @@ package dev.convexpipeline.migration;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.VerbGroup;
 import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.convex.ImportMode;
 import org.apache.logging.log4j.LogManager;
@@ -40,21 +40,9 @@ import java.util.concurrent.Callable;
         description = "Replay a snapshot into a Convex deployment, verify it, roll it back: run, verify, status, list, resume, rollback.",
         subcommands = {MigrateCommand.Run.class, MigrateCommand.Verify.class, MigrateCommand.Status.class,
                 MigrateCommand.ListMigrations.class, MigrateCommand.Resume.class, MigrateCommand.Rollback.class})
-public final class MigrateCommand implements Runnable {
+public final class MigrateCommand extends VerbGroup {
     public static final int EXIT_DIFFERENT = 3;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
-    @Option(names = "--config", defaultValue = "config/application.properties", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
-    Path config;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
 
     abstract static class Verb implements Callable<Integer> {
         @ParentCommand
@@ -109,7 +97,7 @@ public final class MigrateCommand implements Runnable {
 
         private Integer callLogged() throws Exception {
             logToStandardError();
-            settings = ConfigFile.settings(parent.config);
+            settings = parent.settings();
             ProgressBar bar = json || System.console() == null ? null : new ProgressBar(err());
             try (Migrator migrator = new Migrator(MigrationSettings.load(settings), Clock.systemUTC(), new MigrationMetrics())
                     .withKeyFiles(sourceKeyFile, targetKeyFile).withListener(bar == null ? MigrationListener.NONE : bar)) {

@@ -2,7 +2,7 @@ package dev.convexpipeline.pitr;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.ConfigOption;
 import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.backup.BackupTarget;
 import dev.convexpipeline.backup.SnapshotScanner;
@@ -17,6 +17,7 @@ import dev.convexpipeline.migration.MigrationStatus;
 import dev.convexpipeline.migration.Migrator;
 import dev.convexpipeline.migration.SnapshotRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -58,9 +59,8 @@ public final class RestoreCommand implements Callable<Integer> {
     public static final int EXIT_VERIFY_FAILED = 3;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    @Option(names = "--config", defaultValue = "config/application.properties",
-            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
-    Path config;
+    @Mixin
+    ConfigOption config;
 
     @Option(names = "--to", required = true, paramLabel = "URL", description = "Deployment to restore into.")
     String to;
@@ -101,7 +101,7 @@ public final class RestoreCommand implements Callable<Integer> {
         long atTs = RestorePlanner.parseMoment(at);
         Set<String> only = tables == null ? null : new LinkedHashSet<>(tables.stream().map(String::trim)
                 .filter(t -> !t.isEmpty()).toList());
-        SettingsSource source = ConfigFile.settings(config);
+        SettingsSource source = config.settings();
         PitrSettings settings = PitrSettings.load(source);
         RestorePlan plan;
         try (BackupTarget storage = settings.backup().createTarget()) {

@@ -2,7 +2,7 @@ package dev.convexpipeline.reconcile;
 
 import dev.convexpipeline.JsonOutput;
 
-import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.ConfigOption;
 import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.convex.ConvexSettings;
 
@@ -20,7 +20,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /**
@@ -31,9 +30,8 @@ import java.util.concurrent.Callable;
 @Command(name = "reconcile", mixinStandardHelpOptions = true,
         description = "Make Convex entitlements agree with Stripe: replay missed events, repair drift, revoke what Stripe no longer has.")
 public final class ReconcileCommand implements Callable<Integer> {
-    @Option(names = "--config", defaultValue = "config/application.properties",
-            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
-    Path config;
+    @Mixin
+    ConfigOption config;
 
     @Option(names = "--dry-run", description = "Change nothing; print the drift a run would fix.")
     boolean dryRun;
@@ -50,7 +48,7 @@ public final class ReconcileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        SettingsSource settings = ConfigFile.settings(config);
+        SettingsSource settings = config.settings();
         StripeSettings stripeSettings = StripeSettings.from(settings);
         try (ConvexClient convex = ConvexSettings.from(settings).openClient()) {
             StripeMetrics metrics = StripeMetrics.standalone();

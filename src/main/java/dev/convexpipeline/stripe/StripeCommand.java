@@ -1,7 +1,7 @@
 package dev.convexpipeline.stripe;
 
 import dev.convexpipeline.JsonOutput;
-import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.VerbGroup;
 import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.convex.ConvexSettings;
 
@@ -13,8 +13,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -33,27 +31,15 @@ import java.util.concurrent.Callable;
 @Command(name = "stripe", mixinStandardHelpOptions = true,
         description = "Stripe webhook operations: list events needing attention, re-apply one, sign a test event, benchmark.",
         subcommands = {StripeCommand.Events.class, StripeCommand.Reapply.class, StripeCommand.Sign.class})
-public final class StripeCommand implements Runnable {
-    @Option(names = "--config", defaultValue = "config/application.properties",
-            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
-    Path config;
+public final class StripeCommand extends VerbGroup {
 
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    StripeSettings stripeSettings() {
+        return StripeSettings.from(settings());
     }
 
-    /** The settings as the pipeline would resolve them (file, then environment). */
-    StripeSettings settings() {
-        return StripeSettings.from(ConfigFile.settings(config));
-    }
-
-    /** The ledger over a fresh Convex client; the caller closes the client. */
+    /** The ledger over the command's Convex client; the caller closes the client. */
     Operations operations() {
-        SettingsSource source = ConfigFile.settings(config);
+        SettingsSource source = settings();
         StripeSettings settings = StripeSettings.from(source);
         ConvexClient client = ConvexSettings.from(source).openClient();
         StripeEventLedger ledger = new StripeEventLedger(client, StripeMetrics.standalone());
@@ -88,7 +74,7 @@ public final class StripeCommand implements Runnable {
 
         @Override
         public Integer call() {
-            PrintWriter out = parent.spec.commandLine().getOut();
+            PrintWriter out = parent.out();
             try (Operations ops = parent.operations()) {
                 List<StripeEventLedger.LedgerEntry> entries = ops.operations().list(all, limit);
                 if (json.enabled()) {
@@ -122,7 +108,7 @@ public final class StripeCommand implements Runnable {
 
         @Override
         public Integer call() {
-            PrintWriter out = parent.spec.commandLine().getOut();
+            PrintWriter out = parent.out();
             try (Operations ops = parent.operations()) {
                 StripeOperations.ReapplyResult result = ops.operations().reapply(eventId);
                 if (result.result() == null) {
@@ -147,14 +133,14 @@ public final class StripeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            String secret = parent.settings().webhookSecrets().split(",")[0].trim();
+            String secret = parent.stripeSettings().webhookSecrets().split(",")[0].trim();
             if (secret.isEmpty()) {
                 throw new IllegalStateException("stripe.webhook-secret is empty: set STRIPE_WEBHOOK_SECRET");
             }
             long t = Instant.now().getEpochSecond();
-            parent.spec.commandLine().getOut().println("t=" + t + ",v1="
+            parent.out().println("t=" + t + ",v1="
                     + StripeSigner.v1(secret, t, Files.readAllBytes(file)));
-            parent.spec.commandLine().getOut().flush();
+            parent.out().flush();
             return 0;
         }
     }
