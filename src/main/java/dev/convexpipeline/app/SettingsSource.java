@@ -55,29 +55,23 @@ public final class SettingsSource {
     }
 
     public int integer(String key) {
-        String value = text(key);
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw invalid(key, value, "a whole number");
-        }
+        return parsed(key, Integer::parseInt, "a whole number");
     }
 
     public long number(String key) {
-        String value = text(key);
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw invalid(key, value, "a whole number");
-        }
+        return parsed(key, Long::parseLong, "a whole number");
     }
 
     public double decimal(String key) {
+        return parsed(key, Double::parseDouble, "a number");
+    }
+
+    private <T> T parsed(String key, Function<String, T> parser, String expected) {
         String value = text(key);
         try {
-            return Double.parseDouble(value);
+            return parser.apply(value);
         } catch (NumberFormatException e) {
-            throw invalid(key, value, "a number");
+            throw invalid(key, value, expected);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.convexpipeline.convex.ConvexClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.impl.health.AbstractHealthCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,17 +33,21 @@ public final class BackupWiring {
 
     /** Registers the backup-age health check and binds the backup metrics to Camel's Micrometer registry. */
     public static void onStarted(CamelContext camelContext, BackupOperations backups, SettingsSource settings) {
-        HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
-        if (health != null) {
-            BackupAgeCheck check = new BackupAgeCheck(backups, settings.duration("backup.max-age"), Clock.systemUTC());
-            check.setCamelContext(camelContext);
-            health.register(check);
-        }
+        register(camelContext, new BackupAgeCheck(backups, settings.duration("backup.max-age"), Clock.systemUTC()));
         MeterRegistry meters = meterRegistry(camelContext);
         if (meters == null) {
             LOG.warn("No Micrometer registry in Camel (camel.metrics.enabled=false?): backup metrics are not exported");
         }
         backups.metrics().bindTo(meters);
+    }
+
+    /** Adds {@code check} to Camel's health checks (/observe/health), when health checks are on. */
+    public static void register(CamelContext camelContext, AbstractHealthCheck check) {
+        HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
+        if (health != null) {
+            check.setCamelContext(camelContext);
+            health.register(check);
+        }
     }
 
     /** The Prometheus registry that /observe/metrics serves, if Camel bound several; null when none. */

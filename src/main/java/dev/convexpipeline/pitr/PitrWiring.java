@@ -4,7 +4,6 @@ import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.backup.BackupWiring;
 import org.apache.camel.CamelContext;
-import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.PropertiesFunction;
 
 import java.time.Clock;
@@ -40,12 +39,7 @@ public final class PitrWiring {
     }
 
     public static void onStarted(CamelContext camelContext, ChangeCaptureOperations capture, SettingsSource settings) {
-        HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
-        if (health != null) {
-            ChangeCaptureCheck check = new ChangeCaptureCheck(capture, settings.duration("changes.max-lag"), Clock.systemUTC());
-            check.setCamelContext(camelContext);
-            health.register(check);
-        }
+        BackupWiring.register(camelContext, new ChangeCaptureCheck(capture, settings.duration("changes.max-lag"), Clock.systemUTC()));
         capture.metrics().bindTo(BackupWiring.meterRegistry(camelContext));
     }
 }

@@ -57,11 +57,26 @@ public final class StripeCommand extends VerbGroup {
         }
     }
 
-    @Command(name = "events", mixinStandardHelpOptions = true,
-            description = "List recent Stripe events that need attention (failed, unmatched, unmapped tier), newest first.")
-    static final class Events implements Callable<Integer> {
+    /** A verb on the event ledger: runs over the command's Convex client, closed when it is done. */
+    abstract static class LedgerVerb implements Callable<Integer> {
         @ParentCommand
         StripeCommand parent;
+
+        @Override
+        public Integer call() {
+            try (Operations ops = parent.operations()) {
+                call(ops.operations(), parent.out());
+            }
+            parent.out().flush();
+            return 0;
+        }
+
+        abstract void call(StripeOperations operations, PrintWriter out);
+    }
+
+    @Command(name = "events", mixinStandardHelpOptions = true,
+            description = "List recent Stripe events that need attention (failed, unmatched, unmapped tier), newest first.")
+    static final class Events extends LedgerVerb {
 
         @Option(names = "--all", description = "List every recent event, not only those needing attention.")
         boolean all;
@@ -73,52 +88,40 @@ public final class StripeCommand extends VerbGroup {
         JsonOutput json;
 
         @Override
-        public Integer call() {
-            PrintWriter out = parent.out();
-            try (Operations ops = parent.operations()) {
-                List<StripeEventLedger.LedgerEntry> entries = ops.operations().list(all, limit);
-                if (json.enabled()) {
-                    ArrayNode array = JsonNodeFactory.instance.arrayNode();
-                    entries.forEach(entry -> array.add(StripeOperations.toJson(entry)));
-                    json.print(JsonNodeFactory.instance.objectNode().set("events", array));
-                } else if (entries.isEmpty()) {
-                    out.println(all ? "No Stripe events recorded." : "No Stripe events need attention.");
-                } else {
-                    out.printf("%-28s %-40s %-10s %-20s %s%n", "EVENT", "TYPE", "OUTCOME", "PROCESSED", "REASON");
-                    for (StripeEventLedger.LedgerEntry e : entries) {
-                        out.printf("%-28s %-40s %-10s %-20s %s%n", e.eventId(), e.type(), e.outcome(),
-                                Instant.ofEpochMilli((long) e.processedAt()).toString().substring(0, 19),
-                                e.reason() == null ? "" : e.reason());
-                    }
+        void call(StripeOperations operations, PrintWriter out) {
+            List<StripeEventLedger.LedgerEntry> entries = operations.list(all, limit);
+            if (json.enabled()) {
+                ArrayNode array = JsonNodeFactory.instance.arrayNode();
+                entries.forEach(entry -> array.add(StripeOperations.toJson(entry)));
+                json.print(JsonNodeFactory.instance.objectNode().set("events", array));
+            } else if (entries.isEmpty()) {
+                out.println(all ? "No Stripe events recorded." : "No Stripe events need attention.");
+            } else {
+                out.printf("%-28s %-40s %-10s %-20s %s%n", "EVENT", "TYPE", "OUTCOME", "PROCESSED", "REASON");
+                for (StripeEventLedger.LedgerEntry e : entries) {
+                    out.printf("%-28s %-40s %-10s %-20s %s%n", e.eventId(), e.type(), e.outcome(),
+                            Instant.ofEpochMilli((long) e.processedAt()).toString().substring(0, 19),
+                            e.reason() == null ? "" : e.reason());
                 }
             }
-            out.flush();
-            return 0;
         }
     }
 
     @Command(name = "reapply", mixinStandardHelpOptions = true,
             description = "Re-apply one recorded event from its stored payload, with the current tier mapping and users.")
-    static final class Reapply implements Callable<Integer> {
-        @ParentCommand
-        StripeCommand parent;
+    static final class Reapply extends LedgerVerb {
 
         @Parameters(paramLabel = "EVENT_ID", description = "The Stripe event id (evt_...).")
         String eventId;
 
         @Override
-        public Integer call() {
-            PrintWriter out = parent.out();
-            try (Operations ops = parent.operations()) {
-                StripeOperations.ReapplyResult result = ops.operations().reapply(eventId);
-                if (result.result() == null) {
-                    throw new IllegalStateException(result.error());
-                }
-                out.println(eventId + ": " + result.result().outcome()
-                        + (result.result().reason() == null ? "" : " (" + result.result().reason() + ")"));
+        void call(StripeOperations operations, PrintWriter out) {
+            StripeOperations.ReapplyResult result = operations.reapply(eventId);
+            if (result.result() == null) {
+                throw new IllegalStateException(result.error());
             }
-            out.flush();
-            return 0;
+            out.println(eventId + ": " + result.result().outcome()
+                    + (result.result().reason() == null ? "" : " (" + result.result().reason() + ")"));
         }
     }
 
