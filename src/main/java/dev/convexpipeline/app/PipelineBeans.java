@@ -61,7 +61,7 @@ public class PipelineBeans implements CamelConfiguration {
         registry.bind("backups", backups);
         ChangeCaptureOperations changes = PitrWiring.operations(settings, convex::client);
         registry.bind("changes", changes);
-        registry.bind("migrations", MigrationOperations.create(camelContext, settings));
+        registry.bind("migrations", MigrationOperations.create(camelContext, settings, convex.clientOrNull()));
 
         PitrWiring.registerMillisFunction(camelContext);
         QuartzClusterSetup.apply(camelContext, schedules);

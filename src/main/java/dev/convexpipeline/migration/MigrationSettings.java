@@ -2,6 +2,7 @@ package dev.convexpipeline.migration;
 
 import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.backup.BackupSettings;
+import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.ConvexSettings;
 import dev.convexpipeline.pitr.PitrSettings;
@@ -20,7 +21,7 @@ import java.time.Duration;
  */
 public record MigrationSettings(BackupSettings storage, String convexUrl, String serviceToken, String sourceKey,
                                 String targetKey, long estimatedBytesPerSecond, Duration importTimeout,
-                                ConvexClientConfig clientTemplate, Path spillDirectory) {
+                                ConvexClientConfig clientTemplate, Path spillDirectory, ConvexClient shared) {
 
     public static MigrationSettings load(SettingsSource settings) {
         BackupSettings storage = BackupSettings.load(settings);
@@ -29,13 +30,19 @@ public record MigrationSettings(BackupSettings storage, String convexUrl, String
         ConvexSettings convex = ConvexSettings.from(settings);
         return new MigrationSettings(storage, convex.url(), convex.adminKey(), settings.text("migration.source-admin-key"),
                 settings.text("migration.target-admin-key"), bytesPerSecond, timeout, storage.convex(),
-                PitrSettings.spillDirectory(settings));
+                PitrSettings.spillDirectory(settings), null);
+    }
+
+    /** The same settings, reaching the pipeline's own deployment through the process's client {@code shared} (may be null). */
+    public MigrationSettings withSharedClient(ConvexClient client) {
+        return new MigrationSettings(storage, convexUrl, serviceToken, sourceKey, targetKey, estimatedBytesPerSecond,
+                importTimeout, clientTemplate, spillDirectory, client);
     }
 
     /** The same settings with the target's admin key given by another front (restore's own variable). */
     public MigrationSettings withTargetKey(String key) {
         return new MigrationSettings(storage, convexUrl, serviceToken, sourceKey, key, estimatedBytesPerSecond, importTimeout,
-                clientTemplate, spillDirectory);
+                clientTemplate, spillDirectory, shared);
     }
 
     /** The admin key for a deployment: a key file, else the environment, else the service token for the pipeline's own URL. */
@@ -69,6 +76,18 @@ public record MigrationSettings(BackupSettings storage, String convexUrl, String
 
     private static String strip(String url) {
         return url.trim().replaceAll("/+$", "");
+    }
+
+    /**
+     * A client for {@code url} with {@code adminKey}, closed by the caller: a view of the process's
+     * client when that is the same deployment and key (one connection pool per deployment), else a new one.
+     */
+    ConvexClient open(String url, String adminKey) {
+        if (shared != null && sameDeployment(url, shared.config().deploymentUrl().toString())
+                && adminKey.equals(shared.config().adminKey())) {
+            return shared.withLimits(shared.config().retryPolicy(), shared.config().requestTimeout());
+        }
+        return new ConvexClient(client(url, adminKey));
     }
 
     ConvexClientConfig client(String url, String adminKey) {

@@ -50,10 +50,12 @@ public final class ReconcileCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         SettingsSource settings = config.settings();
         StripeSettings stripeSettings = StripeSettings.from(settings);
+        // Every setting is read (and a missing one named) before Convex is contacted.
+        ReconcileSettings reconcileSettings = ReconcileSettings.from(settings);
         try (ConvexClient convex = ConvexSettings.from(settings).openClient()) {
             StripeMetrics metrics = StripeMetrics.standalone();
             SubscriptionEntitlementMapper mapper = new SubscriptionEntitlementMapper(TierMapping.parse(stripeSettings.tierMapping()));
-            Reconciler reconciler = new Reconciler(ReconcileSettings.from(settings), new ReconcileStore(convex), mapper,
+            Reconciler reconciler = new Reconciler(reconcileSettings, new ReconcileStore(convex), mapper,
                     new StripeEventTranslator(mapper), new StripeEventLedger(convex, metrics),
                     new ReconcileMetrics(metrics::registry));
             if (status) {
