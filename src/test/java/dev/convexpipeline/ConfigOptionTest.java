@@ -1,12 +1,8 @@
-package dev.convexpipeline.app;
+package dev.convexpipeline;
 
-import dev.convexpipeline.PipelineCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Collectors;
@@ -18,18 +14,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and a setting missing from that file fails the command in one line starting with its own name.
  */
 class ConfigOptionTest {
-
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        CommandLine cli = PipelineCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        return new Run(cli.execute(args), out.toString(), err.toString());
-    }
 
     /** The release's file without {@code key}. */
     private static Path without(Path dir, String key) throws Exception {
@@ -44,22 +28,22 @@ class ConfigOptionTest {
     @Test
     void aMissingSettingFailsEachCommandNamingTheKeyAndTheFile(@TempDir Path dir) throws Exception {
         Path config = without(dir, "backup.max-age");
-        Run backup = run("backup", "list", "--config", config.toString());
+        PipelineCliTest.Run backup = PipelineCliTest.run("backup", "list", "--config", config.toString());
         assertThat(backup.exitCode()).isEqualTo(1);
         assertThat(backup.err().strip()).startsWith("backup list failed: setting backup.max-age is missing from " + config)
                 .doesNotContain("\tat ");
         // The option before the verb reaches the verb too.
-        Run before = run("backup", "--config", config.toString(), "list");
+        PipelineCliTest.Run before = PipelineCliTest.run("backup", "--config", config.toString(), "list");
         assertThat(before.err().strip()).startsWith("backup list failed: setting backup.max-age is missing from " + config);
 
         Path noTolerance = without(dir, "stripe.signature-tolerance-seconds");
-        Run stripe = run("stripe", "--config", noTolerance.toString(), "events");
+        PipelineCliTest.Run stripe = PipelineCliTest.run("stripe", "--config", noTolerance.toString(), "events");
         assertThat(stripe.exitCode()).isEqualTo(1);
         assertThat(stripe.err().strip())
                 .startsWith("stripe events failed: setting stripe.signature-tolerance-seconds is missing from " + noTolerance);
 
         Path noLease = without(dir, "reconcile.lease-ms");
-        Run reconcile = run("reconcile", "--config", noLease.toString());
+        PipelineCliTest.Run reconcile = PipelineCliTest.run("reconcile", "--config", noLease.toString());
         assertThat(reconcile.exitCode()).isEqualTo(1);
         assertThat(reconcile.err().strip()).startsWith("reconcile failed: setting reconcile.lease-ms is missing from " + noLease);
     }
