@@ -1,5 +1,6 @@
 package dev.convexpipeline.migration;
 
+import dev.convexpipeline.app.EnvironmentFiles;
 import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.backup.BackupSettings;
 import dev.convexpipeline.convex.ConvexClient;
@@ -7,8 +8,6 @@ import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.ConvexSettings;
 import dev.convexpipeline.pitr.PitrSettings;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -21,7 +20,7 @@ import java.time.Duration;
  */
 public record MigrationSettings(BackupSettings storage, String convexUrl, String serviceToken, String sourceKey,
                                 String targetKey, long estimatedBytesPerSecond, Duration importTimeout,
-                                ConvexClientConfig clientTemplate, Path spillDirectory, ConvexClient shared) {
+                                ConvexSettings convex, Path spillDirectory, ConvexClient shared) {
 
     public static MigrationSettings load(SettingsSource settings) {
         BackupSettings storage = BackupSettings.load(settings);
@@ -29,34 +28,35 @@ public record MigrationSettings(BackupSettings storage, String convexUrl, String
         Duration timeout = Duration.ofMinutes(settings.number("migration.import-timeout-minutes"));
         ConvexSettings convex = ConvexSettings.from(settings);
         return new MigrationSettings(storage, convex.url(), convex.adminKey(), settings.text("migration.source-admin-key"),
-                settings.text("migration.target-admin-key"), bytesPerSecond, timeout, storage.convex(),
+                settings.text("migration.target-admin-key"), bytesPerSecond, timeout, convex,
                 PitrSettings.spillDirectory(settings), null);
     }
 
     /** The same settings, reaching the pipeline's own deployment through the process's client {@code shared} (may be null). */
     public MigrationSettings withSharedClient(ConvexClient client) {
         return new MigrationSettings(storage, convexUrl, serviceToken, sourceKey, targetKey, estimatedBytesPerSecond,
-                importTimeout, clientTemplate, spillDirectory, client);
+                importTimeout, convex, spillDirectory, client);
     }
 
     /** The same settings with the target's admin key given by another front (restore's own variable). */
     public MigrationSettings withTargetKey(String key) {
         return new MigrationSettings(storage, convexUrl, serviceToken, sourceKey, key, estimatedBytesPerSecond, importTimeout,
-                clientTemplate, spillDirectory, shared);
+                convex, spillDirectory, shared);
     }
 
     /** The admin key for a deployment: a key file, else the environment, else the service token for the pipeline's own URL. */
     String keyFor(String role, String url, Path keyFile) {
         if (keyFile != null) {
+            String key;
             try {
-                String key = Files.readString(keyFile).trim();
-                if (key.isEmpty()) {
-                    throw new MigrationRefusedException("the " + role + " key file " + keyFile + " is empty");
-                }
-                return key;
-            } catch (IOException e) {
-                throw new MigrationRefusedException("cannot read the " + role + " key file " + keyFile + ": " + e.getMessage());
+                key = EnvironmentFiles.readSecret("--" + role + "-key-file", keyFile);
+            } catch (IllegalArgumentException unreadable) {
+                throw new MigrationRefusedException(unreadable.getMessage());
             }
+            if (key.isEmpty()) {
+                throw new MigrationRefusedException("the " + role + " key file " + keyFile + " is empty");
+            }
+            return key;
         }
         String fromEnv = "source".equals(role) ? sourceKey : targetKey;
         if (fromEnv != null && !fromEnv.isEmpty()) {
@@ -90,13 +90,9 @@ public record MigrationSettings(BackupSettings storage, String convexUrl, String
         return new ConvexClient(client(url, adminKey));
     }
 
+    /** Another deployment's client: the pipeline's own timeouts and retries ({@code convex.*}) with that URL and key. */
     ConvexClientConfig client(String url, String adminKey) {
-        ConvexClientConfig config = ConvexClientConfig.of(url, adminKey);
-        if (clientTemplate != null) {
-            config = config.withTimeouts(clientTemplate.connectTimeout(), clientTemplate.requestTimeout())
-                    .withRetryPolicy(clientTemplate.retryPolicy());
-        }
-        return config;
+        return new ConvexClientConfig(java.net.URI.create(url), adminKey, convex.connectTimeout(), convex.requestTimeout(),
+                convex.retryPolicy(), ConvexClientConfig.DEFAULT_CLIENT_NAME);
     }
-
 }

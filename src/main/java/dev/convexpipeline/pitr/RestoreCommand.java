@@ -3,6 +3,7 @@ package dev.convexpipeline.pitr;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.convexpipeline.app.ConfigOption;
+import dev.convexpipeline.app.EnvironmentFiles;
 import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.backup.BackupTarget;
 import dev.convexpipeline.backup.SnapshotScanner;
@@ -26,7 +27,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -163,10 +163,7 @@ public final class RestoreCommand implements Callable<Integer> {
 
     private String targetKey() throws Exception {
         if (targetKeyFile != null) {
-            if (!Files.isReadable(targetKeyFile)) {
-                throw new IllegalArgumentException("--target-key-file " + targetKeyFile + " cannot be read");
-            }
-            String key = Files.readString(targetKeyFile).trim();
+            String key = EnvironmentFiles.readSecret("--target-key-file", targetKeyFile);
             if (key.isEmpty()) {
                 throw new IllegalArgumentException("--target-key-file " + targetKeyFile + " is empty");
             }
