@@ -9,14 +9,11 @@ import dev.convexpipeline.pitr.RestorableWindows;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -42,16 +39,9 @@ public final class BackupCommand extends VerbGroup {
         return BackupSettings.load(settings()).createService(new BackupMetrics(), Clock.systemUTC());
     }
 
-    abstract static class Verb implements Callable<Integer> {
+    abstract static class Verb extends dev.convexpipeline.app.Verb implements Callable<Integer> {
         @ParentCommand
         BackupCommand parent;
-
-        @Spec
-        CommandSpec spec;
-
-        PrintWriter out() {
-            return spec.commandLine().getOut();
-        }
 
         @Override
         public Integer call() throws Exception {

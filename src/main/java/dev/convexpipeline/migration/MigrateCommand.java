@@ -11,11 +11,9 @@ import org.apache.logging.log4j.core.appender.ConsoleAppender;
 import org.apache.logging.log4j.core.config.Configuration;
 import org.apache.logging.log4j.core.layout.PatternLayout;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -44,12 +42,9 @@ public final class MigrateCommand extends VerbGroup {
     public static final int EXIT_DIFFERENT = 3;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    abstract static class Verb implements Callable<Integer> {
+    abstract static class Verb extends dev.convexpipeline.app.Verb implements Callable<Integer> {
         @ParentCommand
         MigrateCommand parent;
-
-        @Spec
-        CommandSpec spec;
 
         @Option(names = "--json", description = "Print one JSON document on stdout (logs go to stderr).")
         boolean json;
@@ -62,13 +57,6 @@ public final class MigrateCommand extends VerbGroup {
 
         SettingsSource settings;
 
-        PrintWriter out() {
-            return spec.commandLine().getOut();
-        }
-
-        PrintWriter err() {
-            return spec.commandLine().getErr();
-        }
 
         @Override
         public Integer call() {
