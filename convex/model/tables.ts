@@ -4,8 +4,8 @@ import { effectValidator, reportValidator } from "./validators";
 
 /**
  * The tables of docs/convex-contract.md, with every index the contract's functions read through.
- * A team with its own convex/ folder spreads these into its schema (README, "Adding the modules to
- * an existing convex/ folder"): defineSchema({ ...myTables, ...pipelineTables }).
+ * A team with its own convex/ folder spreads these into its schema (docs/convex-functions.md, "Adding
+ * the modules to an existing convex/ folder"): defineSchema({ ...myTables, ...pipelineTables }).
  */
 export const pipelineTables = {
   users: defineTable({

@@ -19,7 +19,7 @@ public final class BackupCatalog {
     private final BackupTarget target;
     private final BackupLayout layout;
 
-    /** @param backups newest first; @param incomplete ZIPs without a manifest */
+    /** @param backups newest first; @param incomplete ZIPs without a manifest, and markers of runs shutdown interrupted */
     public record Listing(List<BackupEntry> backups, List<StoredObject> incomplete) {
         public Optional<BackupEntry> newest() {
             return backups.stream().findFirst();
@@ -46,6 +46,10 @@ public final class BackupCatalog {
             if (manifestObject == null) {
                 if (zip != null) {
                     incomplete.add(zip);
+                }
+                StoredObject interrupted = objects.get(BackupLayout.Kind.INTERRUPTED);
+                if (interrupted != null) {
+                    incomplete.add(interrupted);
                 }
                 continue;
             }

@@ -146,10 +146,7 @@ public final class BackupCommand extends VerbGroup {
             PruneReport report = service.prune(dryRun);
             List<String> changeLog = ChangeRetention.prune(service.target(), service.layout(), java.time.Instant.now(), dryRun);
             if (json.enabled()) {
-                json.print(Map.of("dryRun", report.dryRun(), "decisions", report.decisions().stream()
-                        .map(d -> Map.of("id", d.backup().id(), "snapshotTime", d.backup().snapshotTime().toString(),
-                                "delete", d.delete(), "reason", d.reason())).toList(), "incomplete", report.incomplete(),
-                        "changeLog", changeLog));
+                json.print(report.toJson(changeLog));
                 return 0;
             }
             String verb = dryRun ? "would delete" : "deleted";
@@ -167,29 +164,34 @@ public final class BackupCommand extends VerbGroup {
         }
     }
 
-    @Command(name = "pin", mixinStandardHelpOptions = true, description = "Keep a backup forever (prune never deletes it).")
-    static final class Pin extends Verb {
+    /** Pin and unpin differ only in the marker's presence. */
+    abstract static class PinVerb extends Verb {
         @Parameters(paramLabel = "<id|latest>")
         String id;
 
+        abstract boolean pinned();
+
         @Override
         int call(BackupService service) throws Exception {
-            BackupEntry entry = service.pin(id);
-            out().printf("backup %s (%s) pinned%n", entry.id(), entry.snapshotTime());
+            BackupEntry entry = service.setPinned(id, pinned());
+            out().printf("backup %s (%s) %s%n", entry.id(), entry.snapshotTime(), pinned() ? "pinned" : "unpinned");
             return 0;
         }
     }
 
-    @Command(name = "unpin", mixinStandardHelpOptions = true, description = "Let retention delete a backup again.")
-    static final class Unpin extends Verb {
-        @Parameters(paramLabel = "<id|latest>")
-        String id;
-
+    @Command(name = "pin", mixinStandardHelpOptions = true, description = "Keep a backup forever (prune never deletes it).")
+    static final class Pin extends PinVerb {
         @Override
-        int call(BackupService service) throws Exception {
-            BackupEntry entry = service.unpin(id);
-            out().printf("backup %s (%s) unpinned%n", entry.id(), entry.snapshotTime());
-            return 0;
+        boolean pinned() {
+            return true;
+        }
+    }
+
+    @Command(name = "unpin", mixinStandardHelpOptions = true, description = "Let retention delete a backup again.")
+    static final class Unpin extends PinVerb {
+        @Override
+        boolean pinned() {
+            return false;
         }
     }
 

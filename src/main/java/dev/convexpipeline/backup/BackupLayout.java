@@ -10,15 +10,17 @@ import java.util.regex.Pattern;
 /**
  * Object names of a backup below the target's prefix:
  * {@code <instance>/<yyyy>/<mm>/<dd>/snapshot-<ts>.zip} with {@code .manifest.json},
- * {@code .pin} (pinned: never pruned) and {@code .verified.json} (last verify result) beside it.
+ * {@code .pin} (pinned: never pruned) and {@code .verified.json} (last verify result) beside it, or
+ * {@code .interrupted.json} alone when shutdown cut the run off.
  * {@code <ts>} is the Convex snapshot timestamp in ns, the same number {@code npx convex export}
  * puts in its file name; the date folders are that instant in UTC.
  */
 public final class BackupLayout {
     private static final Pattern KEY = Pattern.compile(
-            "^(?<dir>[^/]+/\\d{4}/\\d{2}/\\d{2})/snapshot-(?<ts>\\d+)\\.(?<kind>zip|manifest\\.json|pin|verified\\.json)$");
+            "^(?<dir>[^/]+/\\d{4}/\\d{2}/\\d{2})/snapshot-(?<ts>\\d+)\\.(?<kind>zip|manifest\\.json|pin|verified\\.json|interrupted\\.json)$");
 
-    public enum Kind { ZIP, MANIFEST, PIN, VERIFIED }
+    /** {@code INTERRUPTED}: a run cut off by shutdown (its upload aborted); listed as incomplete, pruned like one. */
+    public enum Kind { ZIP, MANIFEST, PIN, VERIFIED, INTERRUPTED }
 
     /** A listed key understood as part of a backup. */
     public record Parsed(String id, String directory, Kind kind) {
@@ -64,6 +66,7 @@ public final class BackupLayout {
             case MANIFEST -> base + ".manifest.json";
             case PIN -> base + ".pin";
             case VERIFIED -> base + ".verified.json";
+            case INTERRUPTED -> base + ".interrupted.json";
         };
     }
 
@@ -76,6 +79,7 @@ public final class BackupLayout {
             case "zip" -> Kind.ZIP;
             case "manifest.json" -> Kind.MANIFEST;
             case "pin" -> Kind.PIN;
+            case "interrupted.json" -> Kind.INTERRUPTED;
             default -> Kind.VERIFIED;
         };
         return Optional.of(new Parsed(m.group("ts"), m.group("dir"), kind));

@@ -1,6 +1,13 @@
 package dev.convexpipeline.backup;
 
+import org.apache.camel.Body;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Exchange;
 import org.apache.camel.Header;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +26,7 @@ import java.util.function.Function;
  * service is built on first use, so a pipeline without a Convex admin key still starts (and each
  * backup attempt then fails with that reason, visibly).
  */
-public final class BackupOperations implements AutoCloseable {
+public final class BackupOperations implements AutoCloseable, CamelContextAware {
     private static final Logger LOG = LoggerFactory.getLogger(BackupOperations.class);
     private static final Duration CATALOG_CACHE = Duration.ofMinutes(5);
 
@@ -27,7 +34,10 @@ public final class BackupOperations implements AutoCloseable {
     private final BackupMetrics metrics;
     private final Clock clock;
     private final boolean pruneAfterBackup;
+    /** How long shutdown waits for an interrupted backup to finish aborting its upload. */
+    private static final Duration SHUTDOWN_ABORT_GRACE = Duration.ofSeconds(30);
     private BackupService service;
+    private CamelContext camelContext;
     private volatile Instant newestInStorage;
     private volatile Instant newestCheckedAt;
 
@@ -38,6 +48,42 @@ public final class BackupOperations implements AutoCloseable {
         this.metrics = metrics;
         this.clock = clock;
         this.pruneAfterBackup = pruneAfterBackup;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** Camel sets the context when it binds this bean; from then on, Camel stopping interrupts a running backup. */
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+        camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event.getType() == CamelEvent.Type.CamelContextStopping) {
+                    interruptForShutdown();
+                }
+            }
+        });
+    }
+
+    /**
+     * Stops a running backup before Camel waits for in-flight exchanges: its upload is aborted
+     * (nothing half-written remains), it is logged and counted as interrupted by shutdown and leaves
+     * an interrupted marker. Without this, a long backup would hold shutdown until the timeout and
+     * then be cut off with nothing recorded.
+     */
+    public void interruptForShutdown() {
+        BackupService running;
+        synchronized (this) {
+            running = service;
+        }
+        if (running != null && !running.interrupt("interrupted by shutdown", SHUTDOWN_ABORT_GRACE)) {
+            LOG.warn("The running backup did not stop within {} s of shutdown; bucket lifecycle rule"
+                    + " AbortIncompleteMultipartUpload or backup prune removes what it left", SHUTDOWN_ABORT_GRACE.toSeconds());
+        }
     }
 
     public BackupMetrics metrics() {
@@ -56,29 +102,90 @@ public final class BackupOperations implements AutoCloseable {
         return service;
     }
 
-    /** The scheduled run: backup, then retention; a failure is logged and counted, and the next schedule retries. */
-    public Map<String, Object> scheduled() {
-        try {
-            Map<String, Object> result = run();
-            if (pruneAfterBackup) {
-                PruneReport pruned = service().prune(false);
-                result.put("pruned", pruned.deleted());
-                result.put("changeLogPruned", dev.convexpipeline.pitr.ChangeRetention.prune(service().target(),
-                        service().layout(), clock.instant(), false).size());
+    // ---- the steps of routes/backup.camel.yaml (route backup-run), one each ------------------
+
+    /** Step 1: claims the run and exports a snapshot; the body becomes the run (its stream, never its bytes). */
+    public BackupRun export(Exchange exchange) throws Exception {
+        BackupRun run = service().start();
+        // Ends the run (next one may start) however the exchange ends, on whichever thread.
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                run.close();
             }
-            return result;
-        } catch (BackupFailedException e) {
-            // Already logged with its reason by the service; the exchange must not fail the route forever.
-            return Map.of("ok", false, "error", e.getMessage());
-        } catch (IOException | RuntimeException e) {
-            LOG.error("Pruning after the backup failed: {}", e.getMessage());
-            return Map.of("ok", false, "error", "Pruning failed: " + e.getMessage());
+        });
+        exchange.getIn().setBody(run);
+        service().export(run);
+        return run;
+    }
+
+    /** Step 2: streams the snapshot into storage while hashing it (retrying what can pass). */
+    public BackupRun upload(@Body BackupRun run) throws Exception {
+        service().upload(run);
+        return run;
+    }
+
+    /** Step 3: writes the manifest; the body becomes the run's summary (what {@code POST /admin/backup/run} answers). */
+    public Map<String, Object> writeManifest(@Body BackupRun run) throws IOException {
+        return summary(service().writeManifest(run));
+    }
+
+    /** Whether a scheduled backup is followed by retention (backup.prune-after-backup). */
+    public boolean pruneAfterBackup() {
+        return pruneAfterBackup;
+    }
+
+    /** Step 4 (after a scheduled backup): applies the backup retention policy. */
+    public Map<String, Object> pruneBackups(@Body Map<String, Object> result) throws IOException {
+        result.put("pruned", service().prune(false).deleted());
+        return result;
+    }
+
+    /** Step 5: deletes change-log objects no remaining backup can use. */
+    public Map<String, Object> pruneChangeLog(@Body Map<String, Object> result) throws IOException {
+        result.put("changeLogPruned", dev.convexpipeline.pitr.ChangeRetention.prune(service().target(),
+                service().layout(), clock.instant(), false).size());
+        return result;
+    }
+
+    /**
+     * The route's onException: logs the failure on one line and counts it (the exchange still fails,
+     * so Camel's failed-exchange counters count it too); the exception becomes the
+     * {@link BackupFailedException} that names the backup and the reason.
+     */
+    public void failed(Exchange exchange) {
+        Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        BackupRun run = exchange.getIn().getBody() instanceof BackupRun current ? current : null;
+        BackupFailedException failure;
+        if (error instanceof BackupFailedException notStarted && run == null) {
+            // Not configured (already counted) or another backup still running: nothing was attempted.
+            LOG.warn("{}", notStarted.getMessage());
+            failure = notStarted;
+        } else {
+            failure = error == null ? null : service().failed(run, error);
+        }
+        if (failure != null) {
+            exchange.setProperty(Exchange.EXCEPTION_CAUGHT, failure);
         }
     }
 
-    /** {@code POST /admin/backup/run}: one backup now. */
+    /**
+     * The scheduled route's onException: a failed backup was logged and counted by {@link #failed};
+     * what is left to log is a failed prune after a good backup.
+     */
+    public void scheduledFailed(Exchange exchange) {
+        Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (error != null && !(error instanceof BackupFailedException)) {
+            LOG.error("Pruning after the backup failed: {}", dev.convexpipeline.OperatorMessages.describe(error));
+        }
+    }
+
+    /** {@code POST /admin/backup/run}: one backup now, the same steps in one call (the CLI's path). */
     public Map<String, Object> run() {
-        BackupManifest manifest = service().run();
+        return summary(service().run());
+    }
+
+    private Map<String, Object> summary(BackupManifest manifest) {
         newestInStorage = manifest.snapshotInstant();
         newestCheckedAt = clock.instant();
         Map<String, Object> result = new LinkedHashMap<>();
@@ -111,33 +218,38 @@ public final class BackupOperations implements AutoCloseable {
         return service().verify(id == null || id.isBlank() ? "latest" : id);
     }
 
-    /** The optional scheduled verify of the newest backup. */
-    public void verifyLatestScheduled() {
-        try {
-            VerifyReport report = service().verify("latest");
-            if (!report.ok()) {
-                LOG.error("Scheduled verify: backup {} does not match its manifest: {}", report.id(), report.firstDifference());
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.error("Scheduled verify could not run: {}", e.getMessage());
+    /**
+     * The optional scheduled verify (route backup-verify): re-reads the newest backup; a difference
+     * fails the exchange (the service has logged it) like a verify that cannot run.
+     */
+    public VerifyReport verifyLatest() throws IOException {
+        VerifyReport report = service().verify("latest");
+        if (!report.ok()) {
+            throw new BackupVerifyException(report);
+        }
+        return report;
+    }
+
+    /** The verify route's onException: one line for a verify that could not run (a difference is logged already). */
+    public void verifyFailed(Exchange exchange) {
+        Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (error != null && !(error instanceof BackupVerifyException)) {
+            LOG.error("Scheduled verify could not run: {}", dev.convexpipeline.OperatorMessages.describe(error));
+        }
+    }
+
+    /** A backup that does not match its manifest, as the scheduled verify's failure. */
+    static final class BackupVerifyException extends RuntimeException {
+        BackupVerifyException(VerifyReport report) {
+            super("Backup " + report.id() + " does not match its manifest: " + report.firstDifference(), null, false, false);
         }
     }
 
     /** {@code POST /admin/backup/prune?dryRun=true|false} (dry run unless {@code dryRun=false}). */
     public Map<String, Object> prune(@Header("query.dryRun") String dryRun) throws IOException {
         PruneReport report = service().prune(!"false".equalsIgnoreCase(dryRun));
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("changeLog", dev.convexpipeline.pitr.ChangeRetention.prune(service().target(), service().layout(),
+        return report.toJson(dev.convexpipeline.pitr.ChangeRetention.prune(service().target(), service().layout(),
                 clock.instant(), report.dryRun()));
-        result.put("dryRun", report.dryRun());
-        result.put("delete", report.decisions().stream().filter(RetentionPolicy.Decision::delete)
-                .map(d -> Map.of("id", d.backup().id(), "snapshotTime", d.backup().snapshotTime().toString(), "reason", d.reason()))
-                .toList());
-        result.put("keep", report.decisions().stream().filter(d -> !d.delete())
-                .map(d -> Map.of("id", d.backup().id(), "snapshotTime", d.backup().snapshotTime().toString(), "reason", d.reason()))
-                .toList());
-        result.put("incomplete", report.incomplete());
-        return result;
     }
 
     /**

@@ -18,7 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.Semaphore;
 
 /**
  * Takes, verifies, lists and prunes backups. The scheduled route, the admin API and the CLI all
@@ -44,7 +44,11 @@ public final class BackupService implements AutoCloseable {
     private final RetentionPolicy retention;
     private final BackupMetrics metrics;
     private final Clock clock;
-    private final ReentrantLock running = new ReentrantLock();
+    /** One backup at a time; a semaphore, not a lock, because the route may end a run on another thread. */
+    private final Semaphore running = new Semaphore(1);
+    private volatile BackupRun current;
+    /** Set once the pipeline shuts down: the running backup stops with it as its reason. */
+    private volatile String stopReason;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Duration stallTimeout = Duration.ofMinutes(5);
     private RetryPolicy retries = RetryPolicy.noRetries();
@@ -107,92 +111,187 @@ public final class BackupService implements AutoCloseable {
     // ---- backup run -----------------------------------------------------------------------
 
     /**
-     * Takes one backup now.
+     * Takes one backup now: {@link #start}, {@link #export}, {@link #upload}, {@link #writeManifest}
+     * — the steps {@code routes/backup.camel.yaml} shows, run here in one call for the CLI.
      *
      * @throws BackupFailedException when anything fails; nothing that looks like a backup is left
      */
     public BackupManifest run() {
-        if (!running.tryLock()) {
+        BackupRun run = start();
+        try {
+            export(run);
+            upload(run);
+            return writeManifest(run);
+        } catch (Exception e) {
+            throw failed(run, e);
+        } finally {
+            run.close();
+        }
+    }
+
+    /** Claims the instance's one running backup; {@link BackupRun#close()} releases it. */
+    public BackupRun start() {
+        if (stopReason != null) {
+            throw new BackupFailedException("Backup not started: the pipeline is shutting down", null);
+        }
+        if (!running.tryAcquire()) {
             throw new BackupFailedException("Backup not started: another backup of " + source.instance()
                     + " is running; wait for it to finish", null);
         }
         Instant started = clock.instant();
-        String label = "of " + source.instance() + " started " + started;
-        try {
-            SnapshotSource.Snapshot snapshot = source.take();
-            long ts = snapshot.snapshotTs();
-            // Every log line of this backup carries its id (the snapshot timestamp).
-            MDC.put("backupId", Long.toString(ts));
-            label = ts + " (" + BackupLayout.toInstant(ts) + ")";
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    return store(snapshot, label, started);
-                } catch (Exception e) {
-                    if (!retries.allowsAttemptAfter(attempt) || !mayPass(e)) {
-                        throw e;
-                    }
-                    Duration delay = retries.delayBefore(attempt + 1, null);
-                    LOG.warn("Backup {} attempt {}/{} failed: {}; {}, streaming the same snapshot again in {} s", label,
-                            attempt, retries.maxAttempts(), OperatorMessages.describe(e), whatWasKept(e), delay.toSeconds());
-                    RetryPolicy.pause(delay);
-                    Optional<SnapshotSource.Snapshot> again = source.reopen(snapshot);
-                    if (again.isEmpty()) {
-                        throw e;
-                    }
-                    snapshot = again.get();
-                }
-            }
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            String reason = OperatorMessages.describe(e);
-            metrics.failure(clock.instant(), reason);
-            String message = "Backup " + label + " failed: " + reason;
-            LOG.error("{} — {}; the next scheduled run tries again", message, whatWasKept(e));
-            throw new BackupFailedException(message, e);
-        } finally {
+        BackupRun run = new BackupRun(started, "of " + source.instance() + " started " + started, () -> {
+            current = null;
             MDC.remove("backupId");
-            running.unlock();
+            running.release();
+        });
+        current = run;
+        return run;
+    }
+
+    /** Step 1: asks Convex for a snapshot and opens its ZIP stream (nothing read yet). */
+    public void export(BackupRun run) throws Exception {
+        run.snapshot = source.take();
+        long ts = run.snapshot.snapshotTs();
+        // Every log line of this backup carries its id (the snapshot timestamp).
+        MDC.put("backupId", Long.toString(ts));
+        run.label = ts + " (" + BackupLayout.toInstant(ts) + ")";
+    }
+
+    /**
+     * Step 2: streams the ZIP into the target while hashing and counting it, then completes the
+     * upload. An attempt that fails for a reason that can pass streams the same snapshot again.
+     */
+    public void upload(BackupRun run) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                run.scanned = storeZip(run.snapshot);
+                return;
+            } catch (Exception e) {
+                if (!retries.allowsAttemptAfter(attempt) || !mayPass(e) || stopReason != null) {
+                    throw e;
+                }
+                Duration delay = retries.delayBefore(attempt + 1, null);
+                LOG.warn("Backup {} attempt {}/{} failed: {}; {}, streaming the same snapshot again in {} s", run.label,
+                        attempt, retries.maxAttempts(), OperatorMessages.describe(e), whatWasKept(e), delay.toSeconds());
+                RetryPolicy.pause(delay);
+                Optional<SnapshotSource.Snapshot> again = source.reopen(run.snapshot);
+                if (again.isEmpty()) {
+                    throw e;
+                }
+                run.snapshot = again.get();
+            }
         }
     }
 
-    /** One attempt: streams the snapshot into the target, then writes the manifest; leaves nothing when it fails. */
-    private BackupManifest store(SnapshotSource.Snapshot snapshot, String label, Instant started) throws Exception {
-        long ts = snapshot.snapshotTs();
+    /** Step 3: writes the manifest beside the ZIP, which makes it a backup; without one the ZIP is deleted. */
+    public BackupManifest writeManifest(BackupRun run) throws IOException {
+        long ts = run.snapshot.snapshotTs();
         String zipKey = layout.key(ts, BackupLayout.Kind.ZIP);
-        ObjectUpload upload = null;
-        boolean zipComplete = false;
+        SnapshotScanner.Result scanned = run.scanned;
+        BackupManifest manifest = manifest(run.snapshot, scanned, run.started, clock.instant());
         try {
-            SnapshotScanner.Result scanned;
-            try (InputStream zip = snapshot.zip()) {
-                upload = target.beginUpload(zipKey, snapshot.expectedBytes());
-                scanned = SnapshotScanner.scan(zip, upload, false, stallTimeout);
-                if (snapshot.expectedBytes() >= 0 && scanned.bytes() != snapshot.expectedBytes()) {
-                    throw new IOException("Convex announced " + snapshot.expectedBytes() + " bytes but sent "
-                            + scanned.bytes() + ": the download was cut short");
-                }
-                upload.complete();
-                zipComplete = true;
-            }
-            Instant finished = clock.instant();
-            BackupManifest manifest = manifest(snapshot, scanned, started, finished);
             target.put(layout.key(ts, BackupLayout.Kind.MANIFEST), manifest.toJson(), "application/json");
-            Duration took = Duration.between(started, clock.instant());
-            metrics.success(clock.instant(), took, scanned.bytes(), scanned.userDocuments());
-            LOG.info("Backup {} done: {} bytes, {} documents in {} tables, sha256 {}, {} ms, stored at {} {}",
-                    label, scanned.bytes(), scanned.userDocuments(), manifest.userTables(), scanned.sha256(),
-                    took.toMillis(), target.describe(), zipKey);
-            return manifest;
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(zipKey);
+            throw e;
+        }
+        run.manifest = manifest;
+        Duration took = Duration.between(run.started, clock.instant());
+        metrics.success(clock.instant(), took, scanned.bytes(), scanned.userDocuments());
+        LOG.info("Backup {} done: {} bytes, {} documents in {} tables, sha256 {}, {} ms, stored at {} {}",
+                run.label, scanned.bytes(), scanned.userDocuments(), manifest.userTables(), scanned.sha256(),
+                took.toMillis(), target.describe(), zipKey);
+        return manifest;
+    }
+
+    /**
+     * The one place a failed run is logged (one line) and counted. A run cut off by shutdown is
+     * logged as interrupted and leaves an {@code .interrupted.json} marker (its upload is already
+     * aborted), so listings show it. A run that never started (another was running) is not counted.
+     */
+    public BackupFailedException failed(BackupRun run, Throwable error) {
+        if (error instanceof BackupFailedException notStarted && (run == null || run.snapshot == null)
+                && notStarted.getMessage().startsWith("Backup not started")) {
+            return notStarted;
+        }
+        if (error instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        String label = run == null ? "of " + source.instance() : run.label;
+        String reason = OperatorMessages.describe(error);
+        String shutdown = stopReason;
+        if (shutdown != null) {
+            metrics.failure(clock.instant(), shutdown);
+            String message = "Backup " + label + " " + shutdown;
+            LOG.error("{} — {}; {}", message, whatWasKept(error), markInterrupted(run, reason));
+            return new BackupFailedException(message + ": " + reason, error);
+        }
+        metrics.failure(clock.instant(), reason);
+        String message = "Backup " + label + " failed: " + reason;
+        LOG.error("{} — {}; the next scheduled run tries again", message, whatWasKept(error));
+        return new BackupFailedException(message, error);
+    }
+
+    /** Writes the interrupted marker of a run that had a snapshot; says where, for the log line. */
+    private String markInterrupted(BackupRun run, String reason) {
+        if (run == null || run.snapshot == null) {
+            return "no snapshot was taken yet";
+        }
+        String key = layout.key(run.snapshot.snapshotTs(), BackupLayout.Kind.INTERRUPTED);
+        try {
+            target.put(key, BackupManifest.JSON.writeValueAsBytes(Map.of("interruptedAt", clock.instant().toString(),
+                    "startedAt", run.started.toString(), "reason", stopReason, "cause", reason)), "application/json");
+            return "marked as interrupted in " + key + " (listed as incomplete; prune removes it after "
+                    + INCOMPLETE_GRACE.toHours() + " h)";
+        } catch (IOException | RuntimeException e) {
+            return "could not write the interrupted marker " + key + ": " + e.getMessage();
+        }
+    }
+
+    /**
+     * Shutdown: a running backup stops at once — its upload is aborted, it is logged and counted as
+     * interrupted — and no new one starts. Waits up to {@code grace} for the run to finish its abort.
+     *
+     * @return whether no backup is running any more
+     */
+    public boolean interrupt(String reason, Duration grace) {
+        stopReason = reason;
+        if (current == null) {
+            return true;
+        }
+        try {
+            if (running.tryAcquire(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                running.release();
+                return true;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    /** One attempt of step 2: streams the snapshot into the target; leaves nothing when it fails. */
+    private SnapshotScanner.Result storeZip(SnapshotSource.Snapshot snapshot) throws Exception {
+        String zipKey = layout.key(snapshot.snapshotTs(), BackupLayout.Kind.ZIP);
+        ObjectUpload upload = null;
+        try (InputStream zip = snapshot.zip()) {
+            upload = target.beginUpload(zipKey, snapshot.expectedBytes());
+            SnapshotScanner.Result scanned = SnapshotScanner.scan(zip, upload, false, stallTimeout, () -> stopReason);
+            if (snapshot.expectedBytes() >= 0 && scanned.bytes() != snapshot.expectedBytes()) {
+                throw new IOException("Convex announced " + snapshot.expectedBytes() + " bytes but sent "
+                        + scanned.bytes() + ": the download was cut short");
+            }
+            if (stopReason != null) {
+                throw new IOException(stopReason);
+            }
+            upload.complete();
+            return scanned;
         } catch (Exception e) {
             if (upload != null) {
                 upload.abort();
                 if (!upload.leftNothing()) {
                     e.addSuppressed(new PartsLeftBehind(zipKey));
                 }
-            }
-            if (zipComplete) {
-                deleteQuietly(zipKey);
             }
             throw e;
         }
@@ -385,19 +484,28 @@ public final class BackupService implements AutoCloseable {
 
     // ---- pins -----------------------------------------------------------------------------
 
-    /** Pins a backup: a small {@code .pin} object beside it, so the write-once manifest never changes. */
-    public BackupEntry pin(String idOrLatest) throws IOException {
+    /**
+     * Pins a backup (a small {@code .pin} object beside it, so the write-once manifest never changes)
+     * or unpins it (deletes that object); returns the backup as listed afterwards.
+     */
+    public BackupEntry setPinned(String idOrLatest, boolean pinned) throws IOException {
         BackupEntry entry = find(idOrLatest);
-        String marker = "{\"pinnedAt\":\"" + clock.instant() + "\"}\n";
-        target.put(layout.key(Long.parseLong(entry.id()), BackupLayout.Kind.PIN),
-                marker.getBytes(StandardCharsets.UTF_8), "application/json");
+        String pinKey = layout.key(Long.parseLong(entry.id()), BackupLayout.Kind.PIN);
+        if (pinned) {
+            target.put(pinKey, ("{\"pinnedAt\":\"" + clock.instant() + "\"}\n").getBytes(StandardCharsets.UTF_8),
+                    "application/json");
+        } else {
+            target.delete(pinKey);
+        }
         return find(entry.id());
     }
 
+    public BackupEntry pin(String idOrLatest) throws IOException {
+        return setPinned(idOrLatest, true);
+    }
+
     public BackupEntry unpin(String idOrLatest) throws IOException {
-        BackupEntry entry = find(idOrLatest);
-        target.delete(layout.key(Long.parseLong(entry.id()), BackupLayout.Kind.PIN));
-        return find(entry.id());
+        return setPinned(idOrLatest, false);
     }
 
     @Override

@@ -9,17 +9,13 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
-import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -40,9 +36,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Backups in an S3-compatible bucket through the AWS SDK v2. A snapshot whose size is announced
  * (and at most {@link S3Settings#singlePutMaxBytes()}) goes up as one streaming {@code PutObject}
  * ({@link S3StreamingPut}); one of unknown or larger size through {@link S3MultipartUpload} (the
- * SDK's multipart API driven directly, see there why); small objects (manifests, markers) through
- * one {@code PutObject}. Server-side encryption, when configured, is
- * requested on every object written.
+ * SDK's multipart API driven directly, see there why). Small objects (manifests, markers, pins,
+ * journals), listing and deleting go through Camel's aws2-s3 component ({@link S3Objects}) on the
+ * same client. Server-side encryption, when configured, is requested on every object written.
  */
 public final class S3Target implements BackupTarget {
     private static final Logger LOG = LoggerFactory.getLogger(S3Target.class);
@@ -51,11 +47,14 @@ public final class S3Target implements BackupTarget {
     private final S3Client s3;
     private final String keyPrefix;
     private final ExecutorService partUploaders;
+    /** Small objects, listing and deleting, through Camel's aws2-s3 component on the same client. */
+    private final S3Objects objects;
 
     public S3Target(S3Settings settings, String prefix) {
         this.settings = settings;
         this.keyPrefix = normalizePrefix(prefix);
         this.s3 = buildClient(settings);
+        this.objects = new S3Objects(s3, settings.bucket(), settings.sse(), settings.kmsKeyId());
         AtomicInteger threads = new AtomicInteger();
         this.partUploaders = Executors.newFixedThreadPool(settings.partsInFlight(), runnable -> {
             Thread thread = new Thread(runnable, "backup-s3-part-" + threads.incrementAndGet());
@@ -97,6 +96,10 @@ public final class S3Target implements BackupTarget {
 
     S3Client client() {
         return s3;
+    }
+
+    S3Objects objects() {
+        return objects;
     }
 
     S3Settings settings() {
@@ -148,14 +151,10 @@ public final class S3Target implements BackupTarget {
 
     @Override
     public void put(String key, byte[] content, String contentType) throws IOException {
-        PutObjectRequest.Builder request = PutObjectRequest.builder()
-                .bucket(settings.bucket()).key(objectKey(key)).contentType(contentType)
-                .contentLength((long) content.length);
-        applyEncryption(request);
         try {
-            s3.putObject(request.build(), RequestBody.fromBytes(content));
-        } catch (SdkException e) {
-            throw failure("PutObject", key, e);
+            objects.put(objectKey(key), content, contentType);
+        } catch (S3Objects.Failure e) {
+            throw failure("PutObject", key, e.cause);
         }
     }
 
@@ -171,36 +170,35 @@ public final class S3Target implements BackupTarget {
     @Override
     public InputStream open(String key) throws IOException {
         try {
-            return s3.getObject(GetObjectRequest.builder().bucket(settings.bucket()).key(objectKey(key)).build());
-        } catch (NoSuchKeyException e) {
-            throw new NoSuchFileException(uri(key));
-        } catch (SdkException e) {
-            throw failure("GetObject", key, e);
+            return objects.get(objectKey(key));
+        } catch (S3Objects.Failure e) {
+            if (e.cause instanceof NoSuchKeyException) {
+                throw new NoSuchFileException(uri(key));
+            }
+            throw failure("GetObject", key, e.cause);
         }
     }
 
     @Override
     public List<StoredObject> list(String prefix) throws IOException {
-        List<StoredObject> objects = new ArrayList<>();
+        List<StoredObject> listed = new ArrayList<>();
         try {
-            ListObjectsV2Request request = ListObjectsV2Request.builder()
-                    .bucket(settings.bucket()).prefix(objectKey(prefix)).build();
-            for (S3Object object : s3.listObjectsV2Paginator(request).contents()) {
-                objects.add(new StoredObject(object.key().substring(keyPrefix.length()), object.size(),
+            for (S3Object object : objects.list(objectKey(prefix))) {
+                listed.add(new StoredObject(object.key().substring(keyPrefix.length()), object.size(),
                         object.lastModified()));
             }
-        } catch (SdkException e) {
-            throw failure("ListObjectsV2", prefix, e);
+        } catch (S3Objects.Failure e) {
+            throw failure("ListObjects", prefix, e.cause);
         }
-        return objects;
+        return listed;
     }
 
     @Override
     public void delete(String key) throws IOException {
         try {
-            s3.deleteObject(DeleteObjectRequest.builder().bucket(settings.bucket()).key(objectKey(key)).build());
-        } catch (SdkException e) {
-            throw failure("DeleteObject", key, e);
+            objects.delete(objectKey(key));
+        } catch (S3Objects.Failure e) {
+            throw failure("DeleteObject", key, e.cause);
         }
     }
 
@@ -256,7 +254,7 @@ public final class S3Target implements BackupTarget {
                         : "S3 could not use KMS key " + settings.kmsKeyId() + " for SSE-KMS: check s3.sse-kms-key-id"
                           + " (S3_SSE_KMS_KEY_ID); the key must exist, be enabled and be in the bucket's region";
             } else if (s3Error.statusCode() == 403) {
-                hint = "check the credentials and the bucket policy for s3:" + operation.replace("ListObjectsV2", "ListBucket");
+                hint = "check the credentials and the bucket policy for s3:" + operation.replace("ListObjects", "ListBucket");
                 if ("aws:kms".equals(settings.sse())) {
                     hint += ", and for SSE-KMS kms:GenerateDataKey and kms:Decrypt on "
                             + (settings.kmsKeyId() == null ? "the bucket's default KMS key" : "KMS key " + settings.kmsKeyId());
@@ -277,6 +275,7 @@ public final class S3Target implements BackupTarget {
     @Override
     public void close() {
         partUploaders.shutdownNow();
+        objects.close();
         s3.close();
         LOG.debug("S3 target {} closed", describe());
     }

@@ -31,8 +31,8 @@ import java.util.zip.ZipInputStream;
  */
 public final class SnapshotScanner {
     static final String DOCUMENTS = "documents.jsonl";
-    private static final int CHUNK = 64 * 1024;
-    private static final int QUEUED_CHUNKS = 32;
+    static final int CHUNK = 64 * 1024;
+    static final int QUEUED_CHUNKS = 32;
     private static final int EOCD_SIGNATURE = 0x06054b50;
     private static final int ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
     /** Guards the heap while validating: Convex documents are at most 1 MiB, so a line this long is not one. */
@@ -93,8 +93,16 @@ public final class SnapshotScanner {
     /** As {@link #scan(InputStream, OutputStream, boolean)}, failing when the source sends nothing for {@code stallTimeout}. */
     public static Result scan(InputStream origin, OutputStream sink, boolean strict, java.time.Duration stallTimeout)
             throws IOException {
-        ChunkPipe download = readAhead(origin);
-        download.stallTimeout = stallTimeout;
+        return scan(origin, sink, strict, stallTimeout, () -> null);
+    }
+
+    /**
+     * As {@link #scan(InputStream, OutputStream, boolean, java.time.Duration)}, failing with the reason
+     * {@code stopReason} gives as soon as it gives one (e.g. the pipeline is shutting down).
+     */
+    public static Result scan(InputStream origin, OutputStream sink, boolean strict, java.time.Duration stallTimeout,
+                              java.util.function.Supplier<String> stopReason) throws IOException {
+        ChunkPipe download = readAhead(origin, new ChunkPipe(stallTimeout, stopReason));
         try {
             return scanThrough(download, sink, strict, new ChunkPipe());
         } finally {
@@ -106,12 +114,11 @@ public final class SnapshotScanner {
      * Reads {@code source} on its own thread into a bounded queue, so the download keeps flowing
      * while the calling thread waits for a free upload buffer or for the parser.
      */
-    private static ChunkPipe readAhead(InputStream source) {
-        ChunkPipe pipe = new ChunkPipe();
+    private static ChunkPipe readAhead(InputStream source, ChunkPipe pipe) {
         Thread reader = new Thread(() -> {
             boolean complete = false;
             try {
-                while (!pipe.readerDone) {
+                while (!pipe.consumerGone()) {
                     byte[] chunk = pipe.emptyChunk();
                     int n = source.readNBytes(chunk, 0, CHUNK);
                     if (n == 0) {
@@ -125,7 +132,7 @@ public final class SnapshotScanner {
                 }
                 complete = true;
             } catch (IOException | RuntimeException e) {
-                pipe.failure = e;
+                pipe.fail(e);
             } finally {
                 try {
                     pipe.close(!complete);
@@ -270,7 +277,7 @@ public final class SnapshotScanner {
             }
             problems.add(e.getMessage());
         } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            if (pipe.aborted) {
+            if (pipe.producerFailed()) {
                 throw new IOException("reading stopped");
             }
             String where = entryName == null ? "" : " in entry " + entryName;
@@ -479,164 +486,6 @@ public final class SnapshotScanner {
                         ? json.getOriginalMessage() : e.getMessage();
                 throw new SnapshotFormatException(entry + " line " + lines + " is not valid JSON: " + reason);
             }
-        }
-    }
-
-    /**
-     * Hands chunks from the reading thread to the parser thread: a bounded queue (back-pressure, so
-     * memory stays at {@value #QUEUED_CHUNKS} chunks) read as an {@link InputStream} by the ZIP parser.
-     * Once the parser stops reading (end of ZIP, or a broken one), further chunks are dropped.
-     */
-    private static final class ChunkPipe extends InputStream {
-        private static final byte[] END = new byte[0];
-        private final java.util.concurrent.ArrayBlockingQueue<byte[]> full = new java.util.concurrent.ArrayBlockingQueue<>(QUEUED_CHUNKS + 1);
-        private final java.util.concurrent.ArrayBlockingQueue<Integer> lengths = new java.util.concurrent.ArrayBlockingQueue<>(QUEUED_CHUNKS + 1);
-        private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> empty = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        private volatile boolean readerDone;
-        private volatile boolean aborted;
-        private volatile Exception failure;
-        /** Longest wait for the next chunk before giving up, or null to wait as long as it takes. */
-        private java.time.Duration stallTimeout;
-        private byte[] chunk;
-        private int length;
-        private int position;
-
-        byte[] emptyChunk() {
-            byte[] free = empty.poll();
-            return free != null ? free : new byte[CHUNK];
-        }
-
-        void recycle(byte[] used) {
-            if (used != END) {
-                empty.offer(used);
-            }
-        }
-
-        /** Called by the reading thread; waits while the parser is behind. */
-        void send(byte[] data, int n) throws IOException {
-            if (readerDone) {
-                recycle(data);
-                return;
-            }
-            put(data, n);
-        }
-
-        private void put(byte[] data, int n) throws IOException {
-            try {
-                synchronized (this) {
-                    while (!readerDone && full.remainingCapacity() == 0) {
-                        wait(100);
-                    }
-                    if (readerDone) {
-                        recycle(data);
-                        return;
-                    }
-                    lengths.add(n);
-                    full.add(data);
-                    notifyAll();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("Interrupted while handing the snapshot to the ZIP parser", e);
-            }
-        }
-
-        /** End of input; {@code abort} when the reading thread failed and the parser must stop too. */
-        void close(boolean abort) throws IOException {
-            aborted = abort;
-            synchronized (this) {
-                if (!readerDone) {
-                    while (full.remainingCapacity() == 0 && !readerDone) {
-                        try {
-                            wait(100);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
-                        }
-                    }
-                    if (!readerDone) {
-                        lengths.add(0);
-                        full.add(END);
-                        notifyAll();
-                    }
-                }
-            }
-        }
-
-        /** Called by the parser when it needs no more bytes. */
-        void finishReading() {
-            synchronized (this) {
-                readerDone = true;
-                full.clear();
-                lengths.clear();
-                notifyAll();
-            }
-        }
-
-        private boolean next() throws IOException {
-            if (chunk == END) {
-                return false;
-            }
-            if (chunk != null) {
-                recycle(chunk);
-                chunk = null;
-            }
-            try {
-                synchronized (this) {
-                    long waitingSince = System.nanoTime();
-                    while (full.isEmpty()) {
-                        wait(100);
-                        if (stallTimeout != null && System.nanoTime() - waitingSince > stallTimeout.toNanos()) {
-                            throw new IOException("no data arrived for " + stallTimeout.toSeconds()
-                                    + " s: the download stalled (backup.stall-timeout)");
-                        }
-                    }
-                    chunk = full.poll();
-                    length = lengths.poll();
-                    position = 0;
-                    notifyAll();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("Interrupted while parsing the snapshot ZIP", e);
-            }
-            if (chunk == END && aborted) {
-                Exception cause = failure;
-                throw cause == null ? new IOException("reading the snapshot stopped")
-                        : new IOException(cause.getMessage(), cause);
-            }
-            return chunk != END;
-        }
-
-        @Override
-        public int read() throws IOException {
-            while (chunk == null || position >= length) {
-                if (!next()) {
-                    return -1;
-                }
-            }
-            return chunk[position++] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            while (chunk == null || position >= length) {
-                if (!next()) {
-                    return -1;
-                }
-            }
-            int n = Math.min(len, length - position);
-            System.arraycopy(chunk, position, b, off, n);
-            position += n;
-            return n;
-        }
-
-        @Override
-        public int available() {
-            return chunk == null || chunk == END ? 0 : length - position;
         }
     }
 }

@@ -255,6 +255,31 @@ class BackupToS3Test {
     }
 
     @Test
+    void shutdownMidUploadAbortsTheMultipartUploadAndMarksTheRunInterrupted() throws Exception {
+        TestSnapshots.FixedSource source = new TestSnapshots.FixedSource(largeZip, 1_795_799_184_000_000_000L);
+        // A part goes up, then the download goes quiet: the run is mid-upload when shutdown comes.
+        source.stallAfter = PART + PART / 2;
+        BackupService service = service(source, null, null);
+        java.util.concurrent.CompletableFuture<BackupManifest> run = java.util.concurrent.CompletableFuture.supplyAsync(service::run);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> relay.requests().stream().anyMatch(RecordingS3Proxy.Request::isUploadPart));
+
+        assertThat(service.interrupt("interrupted by shutdown", Duration.ofSeconds(30))).isTrue();
+
+        assertThat(run).failsWithin(Duration.ofSeconds(5)).withThrowableThat().havingCause()
+                .isInstanceOf(BackupFailedException.class)
+                .withMessageStartingWith("Backup 1795799184000000000 (2026-11-27T17:06:24Z) interrupted by shutdown");
+        assertThat(keysInBucket()).containsExactly(
+                "team/backups/test-instance/2026/11/27/snapshot-1795799184000000000.interrupted.json");
+        assertThat(raw.listMultipartUploads(b -> b.bucket(bucket)).uploads()).as("no orphan multipart upload").isEmpty();
+        assertThat(service.list().backups()).isEmpty();
+        assertThat(service.list().incomplete()).singleElement()
+                .satisfies(marker -> assertThat(marker.key()).endsWith(".interrupted.json"));
+        assertThat(service.metrics().failures()).isEqualTo(1);
+        assertThatThrownBy(service::run).hasMessage("Backup not started: the pipeline is shutting down");
+    }
+
+    @Test
     void storageDenyingAPartMidUploadLeavesNothing() throws Exception {
         relay.failWhen(r -> r.isUploadPart() && r.target().contains("partNumber=2"), RecordingS3Proxy.Fault.FORBIDDEN);
         BackupService service = service(new TestSnapshots.FixedSource(largeZip, 1_795_799_184_000_000_000L), null, null);
