@@ -1,12 +1,11 @@
 package dev.convexpipeline.migration;
 
+import dev.convexpipeline.RouteFile;
 import dev.convexpipeline.app.SettingsSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.spi.Resource;
-import org.apache.camel.support.PluginHelper;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,17 +23,14 @@ public final class MigrationRoute implements AutoCloseable {
 
     /** The routes folder is the pipeline's ({@code camel.main.routes-include-pattern}, PIPELINE_ROUTES_DIR). */
     static MigrationRoute start(MigrationOperations operations, SettingsSource settings) throws Exception {
-        String folder = settings.text("camel.main.routes-include-pattern").replaceFirst("^file:", "").replaceFirst("/[^/]*$", "");
-        Path file = Path.of(folder, "migration.camel.yaml");
+        Path file = RouteFile.path(settings, "migration.camel.yaml");
         if (!Files.isRegularFile(file)) {
-            throw new MigrationRefusedException("the migration route " + file.toAbsolutePath() + " is missing: run from the"
-                    + " pipeline's directory or set PIPELINE_ROUTES_DIR");
+            throw new MigrationRefusedException(RouteFile.missing(file, "migration"));
         }
         CamelContext camel = new DefaultCamelContext();
         camel.getRegistry().bind("migrations", operations);
         operations.withCamelContext(camel);
-        Resource resource = PluginHelper.getResourceLoader(camel).resolveResource("file:" + file.toAbsolutePath());
-        PluginHelper.getRoutesLoader(camel).loadRoutes(resource);
+        RouteFile.load(camel, file);
         camel.start();
         return new MigrationRoute(camel);
     }

@@ -46,7 +46,7 @@ public final class ReconcileCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         SettingsSource settings = config.settings();
         StripeSettings stripeSettings = StripeSettings.from(settings);
@@ -63,7 +63,7 @@ public final class ReconcileCommand implements Callable<Integer> {
                 JsonOutput.print(out, new ReconcileOperations(reconciler).last());
                 return 0;
             }
-            ReconcileReport report = reconciler.run("cli", dryRun);
+            ReconcileReport report = ReconcileRoute.run(new ReconcileOperations(reconciler), settings, "cli", dryRun);
             if (json.enabled()) {
                 json.print(report.toJson());
             } else {

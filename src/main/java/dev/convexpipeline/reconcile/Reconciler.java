@@ -30,8 +30,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -62,6 +60,8 @@ public final class Reconciler {
     public static final String PHASE_EVENTS = "events";
     public static final String PHASE_SUBSCRIPTIONS = "subscriptions";
     public static final String PHASE_REVOCATIONS = "revocations";
+    /** After the last step: only finish remains. */
+    public static final String PHASE_DONE = "done";
     private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
     private static final Set<String> TERMINAL = Set.of("canceled", "incomplete_expired");
     private static final int UNSEEN_PAGE = 100;
@@ -77,11 +77,6 @@ public final class Reconciler {
     private final String owner;
     private final AtomicReference<ReconcileReport> current = new AtomicReference<>();
     private final AtomicReference<ReconcileReport> lastDryRun = new AtomicReference<>();
-    private final ExecutorService background = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "reconcile-run");
-        thread.setDaemon(true);
-        return thread;
-    });
 
     public Reconciler(ReconcileSettings settings, ReconcileStore store, SubscriptionEntitlementMapper mapper,
                       StripeEventTranslator translator, StripeEventLedger ledger, ReconcileMetrics metrics) {
@@ -99,35 +94,22 @@ public final class Reconciler {
         return owner;
     }
 
-    /** Runs to the end on the calling thread (schedule, CLI). A refused run throws {@link ReconcileStore.RunInProgressException}. */
+    /**
+     * Runs every step on the calling thread (CLI, tests), in the order routes/stripe-reconcile.camel.yaml
+     * calls them. A refused run throws {@link ReconcileStore.RunInProgressException}; a failed one returns
+     * its report with status {@code failed}.
+     */
     public ReconcileReport run(String trigger, boolean dryRun) {
-        if (dryRun) {
-            return dryRun(trigger);
-        }
-        Claim claim = claim(trigger);
+        Run run = begin(trigger, dryRun);
+        Exception failure = null;
         try {
-            return execute(claim);
-        } finally {
-            current.set(null);
+            replayMissedEvents(run);
+            repairSubscriptions(run);
+            revokeUnseen(run);
+        } catch (Exception e) {
+            failure = e;
         }
-    }
-
-    /** Claims the run now (refusal throws) and runs it in the background (admin API); returns the report so far. */
-    public ReconcileReport start(String trigger) {
-        Claim claim = claim(trigger);
-        try {
-            background.submit(() -> {
-                try {
-                    execute(claim);
-                } finally {
-                    current.set(null);
-                }
-            });
-        } catch (RuntimeException e) {
-            current.set(null);
-            throw e;
-        }
-        return claim.report();
+        return finish(run, failure);
     }
 
     /** The run in progress on this instance, if any. */
@@ -141,6 +123,82 @@ public final class Reconciler {
 
     public ReconcileStore store() {
         return store;
+    }
+
+    /**
+     * One run's state between the steps (the route carries it in an exchange property): its report,
+     * the phase and cursor it is at, and, for a dry run, the subscriptions seen (kept in memory, not in Convex).
+     */
+    public final class Run {
+        private final ReconcileReport report;
+        private final long eventsSince;
+        private final Set<String> seenInMemory;
+        private final Counters counters;
+        private String phase;
+        private String cursor;
+        private StripeReader stripe;
+
+        private Run(ReconcileReport report, long eventsSince, String phase, String cursor) {
+            this.report = report;
+            this.eventsSince = eventsSince;
+            this.seenInMemory = report.dryRun() ? new HashSet<>() : null;
+            this.counters = new Counters(report);
+            this.phase = phase;
+            this.cursor = cursor;
+        }
+
+        /** Created by the first step that talks to Stripe, so a failure to create it fails that step. */
+        private StripeReader stripe() {
+            if (stripe == null) {
+                stripe = new StripeReader(settings);
+                counters.stripe = stripe;
+            }
+            return stripe;
+        }
+
+        private MDC.MDCCloseable logContext() {
+            // Every log line of the run carries its id, whichever thread runs the step.
+            return MDC.putCloseable("runId", report.runId());
+        }
+
+        public ReconcileReport report() {
+            return report;
+        }
+
+        public String phase() {
+            return phase;
+        }
+    }
+
+    // ---- step 1: claim -------------------------------------------------------------------------
+
+    /**
+     * Claims the run (refused while another runs; a killed run is taken over and resumes from its phase
+     * and cursor). A dry run claims nothing in Convex, only this instance's slot.
+     */
+    public Run begin(String trigger, boolean dryRun) {
+        if (dryRun) {
+            return beginDryRun(trigger);
+        }
+        Claim claim = claim(trigger);
+        return new Run(claim.report(), claim.eventsSince(), claim.phase(), claim.cursor());
+    }
+
+    private Run beginDryRun(String trigger) {
+        requireStripeKey();
+        ReconcileReport report = new ReconcileReport("dry_" + RUN_ID_TIME.format(Instant.now()) + "_"
+                + UUID.randomUUID().toString().substring(0, 6), trigger, true, System.currentTimeMillis());
+        if (!current.compareAndSet(null, report)) {
+            throw new ReconcileStore.RunInProgressException("a reconcile run is already in progress on this instance: run "
+                    + current.get().runId() + " — wait for it to finish");
+        }
+        try {
+            JsonNode state = store.state().orElse(MissingNode.getInstance());
+            return new Run(report, eventsSince(state), PHASE_EVENTS, null);
+        } catch (RuntimeException e) {
+            current.set(null);
+            throw e;
+        }
     }
 
     // ---- claim ---------------------------------------------------------------------------------
@@ -200,76 +258,6 @@ public final class Reconciler {
         return Math.max(floor, since);
     }
 
-    // ---- the run -----------------------------------------------------------------------------
-
-    private ReconcileReport execute(Claim claim) {
-        // Every log line of the run carries its id.
-        MDC.put("runId", claim.report().runId());
-        try {
-            return executeClaimed(claim);
-        } finally {
-            MDC.remove("runId");
-        }
-    }
-
-    private ReconcileReport executeClaimed(Claim claim) {
-        ReconcileReport report = claim.report();
-        StripeReader stripe = null;
-        Counters counters = new Counters(report);
-        try {
-            stripe = new StripeReader(settings);
-            counters.stripe = stripe;
-            String phase = claim.phase();
-            String cursor = claim.cursor();
-            if (PHASE_EVENTS.equals(phase)) {
-                // A run resumed in this phase lists its events again: the ones it replayed before now come back
-                // duplicate and must not count twice.
-                counters.priorReplays = report.count("eventsReplayed");
-                report.counts.put("eventsSeen", 0L);
-                report.counts.put("eventsAlreadyApplied", 0L);
-                replayEvents(report, stripe, claim.eventsSince(), counters, false);
-                checkpoint(report, counters, PHASE_SUBSCRIPTIONS, null, List.of(), List.of());
-                phase = PHASE_SUBSCRIPTIONS;
-            }
-            if (PHASE_SUBSCRIPTIONS.equals(phase)) {
-                reconcileSubscriptions(report, stripe, cursor, counters, null);
-                cursor = null;
-                phase = PHASE_REVOCATIONS;
-            }
-            if (PHASE_REVOCATIONS.equals(phase)) {
-                revokeUnseen(report, stripe, cursor, counters, null);
-            }
-            counters.sync();
-            report.status = "completed";
-            report.finishedAt = (double) System.currentTimeMillis();
-            // reconcile:finish itself (the seen-marker prune after it is housekeeping, not counted).
-            report.add("convexCalls", 1);
-            store.finish(report.runId(), owner, "completed", report, null);
-            pruneSeen();
-            LOG.info("{}", report.summary());
-        } catch (ReconcileStore.RunLostException e) {
-            report.status = "abandoned";
-            report.error = e.getMessage();
-            LOG.warn("Reconcile run {} stopped on this instance: {}", report.runId(), e.getMessage());
-            return report;
-        } catch (Exception e) {
-            counters.sync();
-            report.status = "failed";
-            report.error = stripe == null ? OperatorMessages.describe(e) : stripe.explain(e);
-            report.finishedAt = (double) System.currentTimeMillis();
-            LOG.error("Reconcile run {} failed and is recorded as failed: {} — the next run starts over; {}",
-                    report.runId(), report.error, report.summary());
-            try {
-                store.finish(report.runId(), owner, "failed", report, report.error);
-            } catch (RuntimeException recordFailure) {
-                LOG.error("Reconcile run {} could not record its failure in Convex ({}); its lease expires and the next"
-                        + " trigger resumes it", report.runId(), OperatorMessages.describe(recordFailure));
-            }
-        }
-        metrics.finished(report);
-        return report;
-    }
-
     /** Without a key every run would fail at its first request: refuse before claiming anything. */
     private void requireStripeKey() {
         if (settings.stripeSecretKey().isBlank()) {
@@ -278,37 +266,131 @@ public final class Reconciler {
         }
     }
 
-    private ReconcileReport dryRun(String trigger) {
-        requireStripeKey();
-        ReconcileReport report = new ReconcileReport("dry_" + RUN_ID_TIME.format(Instant.now()) + "_"
-                + UUID.randomUUID().toString().substring(0, 6), trigger, true, System.currentTimeMillis());
-        if (!current.compareAndSet(null, report)) {
-            throw new ReconcileStore.RunInProgressException("a reconcile run is already in progress on this instance: run "
-                    + current.get().runId() + " — wait for it to finish");
+    // ---- step 2: events -------------------------------------------------------------------------
+
+    /** Replays the Stripe events missed since the last completed run, exactly as webhooks apply them. */
+    public void replayMissedEvents(Run run) throws StripeException {
+        inPhase(run, PHASE_EVENTS, PHASE_SUBSCRIPTIONS, () -> {
+            ReconcileReport report = run.report;
+            if (!run.report.dryRun()) {
+                // A run resumed in this phase lists its events again: the ones it replayed before now come back
+                // duplicate and must not count twice.
+                run.counters.priorReplays = report.count("eventsReplayed");
+                report.counts.put("eventsSeen", 0L);
+                report.counts.put("eventsAlreadyApplied", 0L);
+            }
+            replayEvents(report, run.stripe(), run.eventsSince, run.counters, run.report.dryRun());
+            if (!run.report.dryRun()) {
+                checkpoint(report, run.counters, PHASE_SUBSCRIPTIONS, null, List.of(), List.of());
+            }
+        });
+    }
+
+    // ---- step 3: subscription pages ------------------------------------------------------------
+
+    /** Pages every subscription and repairs the drift, one mutation per page that also advances the cursor. */
+    public void repairSubscriptions(Run run) throws StripeException {
+        inPhase(run, PHASE_SUBSCRIPTIONS, PHASE_REVOCATIONS, () -> {
+            reconcileSubscriptions(run.report, run.stripe(), run.cursor, run.counters, run.seenInMemory);
+            run.cursor = null;
+        });
+    }
+
+    // ---- step 4: revocations -------------------------------------------------------------------
+
+    /** Revokes the entitlements whose subscription the listing did not contain and Stripe no longer has. */
+    public void revokeUnseen(Run run) throws StripeException {
+        inPhase(run, PHASE_REVOCATIONS, PHASE_DONE,
+                () -> revokeUnseen(run.report, run.stripe(), run.cursor, run.counters, run.seenInMemory));
+    }
+
+    @FunctionalInterface
+    private interface PhaseWork {
+        void run() throws StripeException;
+    }
+
+    /** A step does its work only in its own phase (a resumed run skips the phases it finished), then moves on. */
+    private static void inPhase(Run run, String phase, String nextPhase, PhaseWork work) throws StripeException {
+        if (!phase.equals(run.phase)) {
+            return;
         }
-        Counters counters = new Counters(report);
-        StripeReader stripe = null;
-        try {
-            stripe = new StripeReader(settings);
-            counters.stripe = stripe;
-            JsonNode state = store.state().orElse(MissingNode.getInstance());
-            replayEvents(report, stripe, eventsSince(state), counters, true);
-            Set<String> seen = new HashSet<>();
-            reconcileSubscriptions(report, stripe, null, counters, seen);
-            revokeUnseen(report, stripe, null, counters, seen);
-            counters.sync();
-            report.status = "completed";
-        } catch (Exception e) {
-            counters.sync();
-            report.status = "failed";
-            report.error = stripe == null ? OperatorMessages.describe(e) : stripe.explain(e);
+        try (MDC.MDCCloseable ignored = run.logContext()) {
+            work.run();
+            run.phase = nextPhase;
+        }
+    }
+
+    // ---- step 5: finish ------------------------------------------------------------------------
+
+    /**
+     * Records the outcome, whatever happened in the steps: {@code completed} when {@code failure} is null
+     * (a failure to record that is recorded as failed), {@code failed} otherwise (the next run starts over),
+     * {@code abandoned} when another instance took the run over. Frees this instance's slot.
+     */
+    public ReconcileReport finish(Run run, Throwable failure) {
+        try (MDC.MDCCloseable ignored = run.logContext()) {
+            return run.report.dryRun() ? finishDryRun(run, failure) : finishClaimed(run, failure);
         } finally {
-            report.finishedAt = (double) System.currentTimeMillis();
             current.set(null);
         }
+    }
+
+    private ReconcileReport finishClaimed(Run run, Throwable failure) {
+        ReconcileReport report = run.report;
+        if (failure == null) {
+            try {
+                run.counters.sync();
+                report.status = "completed";
+                report.finishedAt = (double) System.currentTimeMillis();
+                // reconcile:finish itself (the seen-marker prune after it is housekeeping, not counted).
+                report.add("convexCalls", 1);
+                store.finish(report.runId(), owner, "completed", report, null);
+                pruneSeen();
+                LOG.info("{}", report.summary());
+                metrics.finished(report);
+                return report;
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        if (failure instanceof ReconcileStore.RunLostException) {
+            report.status = "abandoned";
+            report.error = failure.getMessage();
+            LOG.warn("Reconcile run {} stopped on this instance: {}", report.runId(), failure.getMessage());
+            return report;
+        }
+        run.counters.sync();
+        report.status = "failed";
+        report.error = explain(run, failure);
+        report.finishedAt = (double) System.currentTimeMillis();
+        LOG.error("Reconcile run {} failed and is recorded as failed: {} — the next run starts over; {}",
+                report.runId(), report.error, report.summary());
+        try {
+            store.finish(report.runId(), owner, "failed", report, report.error);
+        } catch (RuntimeException recordFailure) {
+            LOG.error("Reconcile run {} could not record its failure in Convex ({}); its lease expires and the next"
+                    + " trigger resumes it", report.runId(), OperatorMessages.describe(recordFailure));
+        }
+        metrics.finished(report);
+        return report;
+    }
+
+    private ReconcileReport finishDryRun(Run run, Throwable failure) {
+        ReconcileReport report = run.report;
+        run.counters.sync();
+        report.status = failure == null ? "completed" : "failed";
+        if (failure != null) {
+            report.error = explain(run, failure);
+        }
+        report.finishedAt = (double) System.currentTimeMillis();
         LOG.info("{}", report.summary());
         lastDryRun.set(report);
         return report;
+    }
+
+    private static String explain(Run run, Throwable failure) {
+        Exception exception = failure instanceof Exception e ? e : new RuntimeException(failure);
+        return run.stripe == null ? OperatorMessages.describe(exception) : run.stripe.explain(exception);
     }
 
     /** Keeps the report's request/call counters in step with the clients, before each checkpoint. */
@@ -451,6 +533,16 @@ public final class Reconciler {
             report.drift(wanted.stripeSubscriptionId(), action, changes);
         }
 
+        /** Plans a correction when the row differs from Stripe's state; counts it unchanged otherwise. */
+        void addIfDrifted(ReconcileReport report, JsonNode existing, SubscriptionEntitlement wanted, long watermark) {
+            String changes = diff(existing, wanted);
+            if (changes.isEmpty()) {
+                report.add("unchanged", 1);
+            } else {
+                add(report, wanted, watermark, action(existing, wanted), changes);
+            }
+        }
+
         /** Dry run: every planned correction counts as done. */
         void countAll(ReconcileReport report) {
             actionBySubscription.values().forEach(action -> report.add(counter(action), 1));
@@ -511,12 +603,7 @@ public final class Reconciler {
                 }
                 continue;
             }
-            String changes = diff(existing, wanted);
-            if (changes.isEmpty()) {
-                report.add("unchanged", 1);
-            } else {
-                plan.add(report, wanted, watermark, action(existing, wanted), changes);
-            }
+            plan.addIfDrifted(report, existing, wanted, watermark);
         }
         return plan;
     }
@@ -555,12 +642,7 @@ public final class Reconciler {
                     continue;
                 }
                 // Created after the listing began, or listed under a status filter: compare as usual.
-                String changes = diff(entitlement, wanted);
-                if (changes.isEmpty()) {
-                    report.add("unchanged", 1);
-                } else {
-                    plan.add(report, wanted, watermark, action(entitlement, wanted), changes);
-                }
+                plan.addIfDrifted(report, entitlement, wanted, watermark);
             }
             String next = unseen.next();
             if (seenInMemory != null) {

@@ -2,6 +2,7 @@ package dev.convexpipeline.stripe;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,17 +38,56 @@ public final class StripeHousekeeping {
         this.clock = clock;
     }
 
-    /** One housekeeping pass; returns what was deleted per table. */
+    /** Exchange property collecting what each step deleted, per table, for the report step. */
+    public static final String DELETED = "housekeepingDeleted";
+
+    /** One housekeeping pass, every step in the order routes/stripe-housekeeping.camel.yaml runs them. */
     public ObjectNode run() {
-        long now = clock.millis();
         ObjectNode deleted = JsonNodeFactory.instance.objectNode();
+        long now = clock.millis();
+        pruneEvents(deleted, now);
+        pruneChallenges(deleted, now);
+        return report(deleted);
+    }
+
+    /** Step 1: {@code stripe_events} processed longer ago than the event retention. */
+    public void pruneEvents(Exchange exchange) {
+        pruneEvents(deleted(exchange), clock.millis());
+    }
+
+    /** Step 2: auth and EVM challenges that expired longer ago than the challenge retention. */
+    public void pruneChallenges(Exchange exchange) {
+        pruneChallenges(deleted(exchange), clock.millis());
+    }
+
+    /** Step 3: logs what the pass deleted and makes it the body. */
+    public ObjectNode report(Exchange exchange) {
+        return report(deleted(exchange));
+    }
+
+    private void pruneEvents(ObjectNode deleted, long now) {
         deleted.put("stripe_events", prune("stripe_events",
                 (before, limit) -> ledger.pruneEvents(before, limit), now - eventRetention.toMillis()));
+    }
+
+    private void pruneChallenges(ObjectNode deleted, long now) {
         for (String table : CHALLENGE_TABLES) {
             deleted.put(table, prune(table,
                     (before, limit) -> ledger.pruneChallenges(table, before, limit), now - challengeRetention.toMillis()));
         }
+    }
+
+    private static ObjectNode report(ObjectNode deleted) {
         LOG.info("Housekeeping pruned {}", deleted);
+        return deleted;
+    }
+
+    private static ObjectNode deleted(Exchange exchange) {
+        ObjectNode deleted = exchange.getProperty(DELETED, ObjectNode.class);
+        if (deleted == null) {
+            deleted = JsonNodeFactory.instance.objectNode();
+            exchange.setProperty(DELETED, deleted);
+        }
         return deleted;
     }
 

@@ -48,7 +48,7 @@ class StripeHousekeepingTest {
         }
     }
 
-    private static void ledgerRow(ConvexEmulator emulator, String eventId, long processedAt) {
+    static void ledgerRow(ConvexEmulator emulator, String eventId, long processedAt) {
         ObjectNode row = NODES.objectNode().put("eventId", eventId).put("type", "invoice.paid").put("livemode", false)
                 .put("processedAt", (double) processedAt).put("outcome", "applied").put("attention", false);
         row.set("created", ConvexValues.int64(processedAt / 1000));
@@ -56,7 +56,7 @@ class StripeHousekeepingTest {
         emulator.insert("stripe_events", row);
     }
 
-    private static void challenge(ConvexEmulator emulator, String table, long expiresAt) {
+    static void challenge(ConvexEmulator emulator, String table, long expiresAt) {
         emulator.insert(table, NODES.objectNode().put("challenge", "c").put("subject", "s").put("expiresAt", (double) expiresAt));
     }
 
