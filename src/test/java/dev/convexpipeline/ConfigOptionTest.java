@@ -1,5 +1,6 @@
 package dev.convexpipeline;
 
+import dev.convexpipeline.testing.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,23 +29,23 @@ class ConfigOptionTest {
     @Test
     void aMissingSettingFailsEachCommandNamingTheKeyAndTheFile(@TempDir Path dir) throws Exception {
         Path config = without(dir, "backup.max-age");
-        PipelineCliTest.Run backup = PipelineCliTest.run("backup", "list", "--config", config.toString());
-        assertThat(backup.exitCode()).isEqualTo(1);
+        CliRun backup = CliRun.of("backup", "list", "--config", config.toString());
+        assertThat(backup.exit()).isEqualTo(1);
         assertThat(backup.err().strip()).startsWith("backup list failed: setting backup.max-age is missing from " + config)
                 .doesNotContain("\tat ");
         // The option before the verb reaches the verb too.
-        PipelineCliTest.Run before = PipelineCliTest.run("backup", "--config", config.toString(), "list");
+        CliRun before = CliRun.of("backup", "--config", config.toString(), "list");
         assertThat(before.err().strip()).startsWith("backup list failed: setting backup.max-age is missing from " + config);
 
         Path noTolerance = without(dir, "stripe.signature-tolerance-seconds");
-        PipelineCliTest.Run stripe = PipelineCliTest.run("stripe", "--config", noTolerance.toString(), "events");
-        assertThat(stripe.exitCode()).isEqualTo(1);
+        CliRun stripe = CliRun.of("stripe", "--config", noTolerance.toString(), "events");
+        assertThat(stripe.exit()).isEqualTo(1);
         assertThat(stripe.err().strip())
                 .startsWith("stripe events failed: setting stripe.signature-tolerance-seconds is missing from " + noTolerance);
 
         Path noLease = without(dir, "reconcile.lease-ms");
-        PipelineCliTest.Run reconcile = PipelineCliTest.run("reconcile", "--config", noLease.toString());
-        assertThat(reconcile.exitCode()).isEqualTo(1);
+        CliRun reconcile = CliRun.of("reconcile", "--config", noLease.toString());
+        assertThat(reconcile.exit()).isEqualTo(1);
         assertThat(reconcile.err().strip()).startsWith("reconcile failed: setting reconcile.lease-ms is missing from " + noLease);
     }
 }

@@ -3,6 +3,7 @@ package dev.convexpipeline.convex;
 import java.io.ByteArrayOutputStream;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * Convex document IDs (crates/value/src/id_v6.rs): VInt(table number) ‖ 16-byte internal id ‖
@@ -62,11 +63,15 @@ public final class ConvexIds {
     }
 
     public static boolean isValid(String id) {
+        return tryDecode(id).isPresent();
+    }
+
+    /** The decoded ID, or empty when {@code id} is not a valid document ID (a lookup by it finds nothing). */
+    public static Optional<DocumentId> tryDecode(String id) {
         try {
-            decode(id);
-            return true;
+            return Optional.of(decode(id));
         } catch (InvalidIdException e) {
-            return false;
+            return Optional.empty();
         }
     }
 

@@ -10,11 +10,12 @@ import dev.convexpipeline.emulator.functions.FunctionRegistry;
 import dev.convexpipeline.emulator.functions.FunctionRunner;
 import dev.convexpipeline.emulator.functions.Identity;
 import dev.convexpipeline.emulator.functions.SystemFunctions;
-import dev.convexpipeline.emulator.storage.FileStorage;
 import dev.convexpipeline.emulator.http.AdminKeys;
 import dev.convexpipeline.emulator.http.EmulatorRoutes;
 import dev.convexpipeline.emulator.snapshot.ExportService;
 import dev.convexpipeline.emulator.snapshot.ImportService;
+import dev.convexpipeline.emulator.storage.FileStorage;
+import dev.convexpipeline.emulator.storage.ScratchFiles;
 import dev.convexpipeline.emulator.store.DocumentStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -27,13 +28,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A stand-in for a self-hosted Convex backend: the HTTP and sync contract of
@@ -68,6 +67,10 @@ public final class ConvexEmulator implements AutoCloseable {
 
         public Config withAdminKey(String key) {
             return new Config(host, port, instanceName, List.of(key), dataDirectory, demoData);
+        }
+
+        public Config withInstanceName(String name) {
+            return new Config(host, port, name, adminKeys, dataDirectory, demoData);
         }
 
         public Config withPort(int newPort) {
@@ -187,7 +190,7 @@ public final class ConvexEmulator implements AutoCloseable {
             store.close();
         }
         if (ownsScratchDirectory && scratchDirectory != null) {
-            deleteRecursively(scratchDirectory);
+            ScratchFiles.deleteQuietly(scratchDirectory);
         }
         server = null;
         vertx = null;
@@ -309,17 +312,4 @@ public final class ConvexEmulator implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path directory) {
-        try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (IOException e) {
-                    LOG.debug("Could not delete {}: {}", path, e.toString());
-                }
-            });
-        } catch (IOException e) {
-            LOG.debug("Could not clean {}: {}", directory, e.toString());
-        }
-    }
 }

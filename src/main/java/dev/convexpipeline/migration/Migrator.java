@@ -736,12 +736,8 @@ public final class Migrator implements AutoCloseable {
     }
 
     private static String modeName(String wireName) {
-        for (ImportMode mode : ImportMode.values()) {
-            if (mode.wireName().equals(wireName)) {
-                return mode.name();
-            }
-        }
-        throw new IllegalArgumentException("unknown import mode " + wireName);
+        return ImportMode.fromWireName(wireName).map(Enum::name)
+                .orElseThrow(() -> new IllegalArgumentException("unknown import mode " + wireName));
     }
 
     // ---- verify ---------------------------------------------------------------------------

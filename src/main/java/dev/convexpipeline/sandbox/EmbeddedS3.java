@@ -17,18 +17,8 @@ import java.util.Properties;
  * A real S3-compatible server (S3Proxy) in this JVM, for the sandbox and tests: files on disk when
  * a directory is given, memory otherwise. Credentials are required (SigV4), as on real S3.
  */
-public final class EmbeddedS3 implements AutoCloseable {
-    private final S3Proxy proxy;
-    private final BlobStoreContext context;
-    private final String accessKey;
-    private final String secretKey;
-
-    private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, String accessKey, String secretKey) {
-        this.proxy = proxy;
-        this.context = context;
-        this.accessKey = accessKey;
-        this.secretKey = secretKey;
-    }
+public record EmbeddedS3(S3Proxy proxy, BlobStoreContext context, String accessKey, String secretKey)
+        implements AutoCloseable {
 
     /** Starts on {@code host:port} (port 0 picks a free one), storing under {@code directory} or in memory when null. */
     public static EmbeddedS3 start(String host, int port, Path directory, String accessKey, String secretKey)
@@ -69,14 +59,6 @@ public final class EmbeddedS3 implements AutoCloseable {
 
     public int port() {
         return proxy.getPort();
-    }
-
-    public String accessKey() {
-        return accessKey;
-    }
-
-    public String secretKey() {
-        return secretKey;
     }
 
     /** Creates a bucket if it does not exist yet (the sandbox needs one ready for backups). */

@@ -1,15 +1,14 @@
 package dev.convexpipeline.backup;
 
 import dev.convexpipeline.testing.CapturedLogs;
+import dev.convexpipeline.testing.ForwardingBackupTarget;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -40,15 +39,14 @@ class BackupAbortMessageTest {
     }
 
     /** A target whose uploads report that their abort left data behind. */
-    private record AbortFails(LocalDirectoryTarget files) implements BackupTarget {
-        @Override
-        public String describe() {
-            return files.describe();
+    private static final class AbortFails extends ForwardingBackupTarget {
+        AbortFails(LocalDirectoryTarget files) {
+            super(files);
         }
 
         @Override
         public ObjectUpload beginUpload(String key, long expectedBytes) throws IOException {
-            ObjectUpload upload = files.beginUpload(key, expectedBytes);
+            ObjectUpload upload = delegate.beginUpload(key, expectedBytes);
             return new ObjectUpload() {
                 @Override
                 public void write(int b) throws IOException {
@@ -75,26 +73,6 @@ class BackupAbortMessageTest {
                     return false;
                 }
             };
-        }
-
-        @Override
-        public void put(String key, byte[] content, String contentType) throws IOException {
-            files.put(key, content, contentType);
-        }
-
-        @Override
-        public InputStream open(String key) throws IOException {
-            return files.open(key);
-        }
-
-        @Override
-        public List<StoredObject> list(String prefix) throws IOException {
-            return files.list(prefix);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            files.delete(key);
         }
     }
 }

@@ -1,10 +1,9 @@
 package dev.convexpipeline.backup;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import dev.convexpipeline.sandbox.EmbeddedS3;
+import dev.convexpipeline.testing.SampleDocuments;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,15 +39,7 @@ class BackupFromConvexTest {
     @BeforeAll
     static void start() throws Exception {
         convex = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-        for (int i = 0; i < 25; i++) {
-            ObjectNode message = NODES.objectNode().put("body", "message " + i).put("ratio", i / 2.0);
-            message.set("count", ConvexValues.int64(i));
-            convex.insert("messages", message);
-        }
-        for (String name : List.of("Ada", "Grace", "Linus")) {
-            convex.insert("users", NODES.objectNode().put("name", name));
-        }
-        convex.insert("orders", NODES.objectNode().put("sku", "A1").set("blob", ConvexValues.bytes(new byte[] {0, 1, 2})));
+        SampleDocuments.seed(convex);
         s3 = EmbeddedS3.start("127.0.0.1", 0, null, "convex-test", "convex-test-secret");
     }
 

@@ -3,17 +3,14 @@ package dev.convexpipeline.backup;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.convexpipeline.PipelineCli;
 import dev.convexpipeline.app.PipelineRuntime;
 import dev.convexpipeline.emulator.ConvexEmulator;
+import dev.convexpipeline.testing.CliRun;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -100,14 +97,14 @@ class BackupPipelineTest {
         Files.writeString(config, Files.readString(Path.of("config/application.properties"))
                 + "\nbackup.target = file:" + directory.resolve("backups") + "\n"
                 + "convex.url = " + convex.url() + "\nconvex.admin-key = " + convex.adminKey() + "\n");
-        Cli listed = cli("backup", "list", "--config", config.toString());
-        assertThat(listed.code).isZero();
-        assertThat(listed.out).contains(id).contains("ok").contains("1 backup(s) of convex-self-hosted");
-        assertThat(cli("backup", "pin", id, "--config", config.toString()).code).isZero();
-        Cli json = cli("backup", "list", "--json", "--config", config.toString());
-        assertThat(JSON.readTree(json.out).path("backups").get(0).path("pinned").asBoolean()).isTrue();
-        assertThat(cli("backup", "run", "--config", config.toString()).out).contains("done");
-        assertThat(cli("backup", "verify", "latest", "--config", config.toString()).code).isZero();
+        CliRun listed = CliRun.of("backup", "list", "--config", config.toString());
+        assertThat(listed.exit()).isZero();
+        assertThat(listed.out()).contains(id).contains("ok").contains("1 backup(s) of convex-self-hosted");
+        assertThat(CliRun.of("backup", "pin", id, "--config", config.toString()).exit()).isZero();
+        CliRun json = CliRun.of("backup", "list", "--json", "--config", config.toString());
+        assertThat(JSON.readTree(json.out()).path("backups").get(0).path("pinned").asBoolean()).isTrue();
+        assertThat(CliRun.of("backup", "run", "--config", config.toString()).out()).contains("done");
+        assertThat(CliRun.of("backup", "verify", "latest", "--config", config.toString()).exit()).isZero();
 
         Path zip;
         try (Stream<Path> files = Files.walk(directory.resolve("backups"))) {
@@ -116,27 +113,14 @@ class BackupPipelineTest {
         byte[] bytes = Files.readAllBytes(zip);
         bytes[bytes.length - 30] ^= 0x7f;
         Files.write(zip, bytes);
-        Cli failed = cli("backup", "verify", id, "--config", config.toString());
-        assertThat(failed.code).isEqualTo(BackupCommand.EXIT_VERIFY_FAILED);
-        assertThat(failed.out).contains("FAILED verification: ");
+        CliRun failed = CliRun.of("backup", "verify", id, "--config", config.toString());
+        assertThat(failed.exit()).isEqualTo(BackupCommand.EXIT_VERIFY_FAILED);
+        assertThat(failed.out()).contains("FAILED verification: ");
         HttpResponse<String> apiVerify = send("POST", "/admin/backup/verify?id=" + id, true);
         assertThat(apiVerify.statusCode()).isEqualTo(409);
-        assertThat(cli("backup", "verify", "nope", "--config", config.toString()).err).contains("No backup nope");
-        Cli dryRun = cli("backup", "prune", "--dry-run", "--config", config.toString());
-        assertThat(dryRun.out).contains("would delete 0 of 2 backup(s) (dry run: nothing deleted)");
-    }
-
-    record Cli(int code, String out, String err) {
-    }
-
-    static Cli cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = PipelineCli.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Cli(code, out.toString(), err.toString());
+        assertThat(CliRun.of("backup", "verify", "nope", "--config", config.toString()).err()).contains("No backup nope");
+        CliRun dryRun = CliRun.of("backup", "prune", "--dry-run", "--config", config.toString());
+        assertThat(dryRun.out()).contains("would delete 0 of 2 backup(s) (dry run: nothing deleted)");
     }
 
     static HttpResponse<String> send(String method, String path, boolean admin) throws Exception {

@@ -4,64 +4,36 @@ import dev.convexpipeline.retry.RetryPolicy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.convexpipeline.emulator.ConvexEmulator;
 import dev.convexpipeline.emulator.functions.ConvexError;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.AfterEach;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Function calls over real HTTP against the emulator, with a fault-injecting proxy in between. */
 class ConvexClientFunctionCallTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static ConvexEmulator emulator;
-
-    private FaultInjectingProxy proxy;
-    private ConvexClient client;
-
-    @BeforeAll
-    static void startEmulator() {
-        emulator = TestDeployments.startEmulator();
-        // Test-only functions: echo arguments back unchanged, and fail with structured errorData.
-        emulator.functions()
-                .internalQuery("test:echo", (context, args) -> args)
-                .action("test:echoAction", (context, args) -> args)
-                .internalMutation("test:fail", (context, args) -> {
-                    throw new ConvexError(args);
-                });
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        emulator.stop();
-    }
-
-    @BeforeEach
-    void startProxy() throws IOException {
-        proxy = new FaultInjectingProxy(emulator.url());
-        client = TestDeployments.client(proxy.url(), emulator.adminKey());
-    }
-
-    @AfterEach
-    void stopProxy() {
-        client.close();
-        proxy.close();
-    }
+    // Test-only functions: echo arguments back unchanged, and fail with structured errorData.
+    @RegisterExtension
+    static final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral().withFaultProxy()
+            .withSetUp(emulator -> emulator.functions()
+                    .internalQuery("test:echo", (context, args) -> args)
+                    .action("test:echoAction", (context, args) -> args)
+                    .internalMutation("test:fail", (context, args) -> {
+                        throw new ConvexError(args);
+                    }));
 
     @Test
     void mutationResultCanBeReadBackByQuery() {
         String subject = "auth|" + UUID.randomUUID();
 
-        JsonNode id = client.mutation("users:upsert", args("authSubject", subject).put("email", "a@example.com"));
-        JsonNode user = client.query("users:getByAuthSubject", args("authSubject", subject));
+        JsonNode id = convex.client().mutation("users:upsert", args("authSubject", subject).put("email", "a@example.com"));
+        JsonNode user = convex.client().query("users:getByAuthSubject", args("authSubject", subject));
 
         assertThat(id.isTextual()).isTrue();
         assertThat(ConvexIds.isValid(id.textValue())).isTrue();
@@ -82,8 +54,8 @@ class ConvexClientFunctionCallTest {
         args.putObject("nested").putArray("list").add(ConvexValues.int64(1)).add(ConvexValues.float64(1.0)).add("s")
                 .addNull().add(true);
 
-        JsonNode echoed = client.query("test:echo", args);
-        JsonNode echoedByAction = client.action("test:echoAction", args);
+        JsonNode echoed = convex.client().query("test:echo", args);
+        JsonNode echoedByAction = convex.client().action("test:echoAction", args);
 
         assertThat(echoed).isEqualTo(args);
         assertThat(echoedByAction).isEqualTo(args);
@@ -99,8 +71,8 @@ class ConvexClientFunctionCallTest {
         data.set("count", ConvexValues.int64(7));
         data.set("ratio", ConvexValues.float64(2.0));
 
-        ConvexFunctionException failure = catchThrowableOfType(ConvexFunctionException.class,
-                () -> client.mutation("test:fail", data));
+        ConvexFunctionException failure = assertThrows(ConvexFunctionException.class,
+                () -> convex.client().mutation("test:fail", data));
 
         assertThat(failure.errorData()).isEqualTo(data);
         assertThat(failure.errorCode()).isEqualTo("TEST_FAILURE");
@@ -108,9 +80,9 @@ class ConvexClientFunctionCallTest {
 
     @Test
     void int64ResultsStayIntegralAndFloatsStayFloating() {
-        client.mutation("users:upsert", args("authSubject", "auth|" + UUID.randomUUID()));
+        convex.client().mutation("users:upsert", args("authSubject", "auth|" + UUID.randomUUID()));
 
-        JsonNode counts = client.query("ops:tableCounts", NODES.objectNode());
+        JsonNode counts = convex.client().query("ops:tableCounts", NODES.objectNode());
 
         assertThat(counts.get("users").isIntegralNumber()).as("counts are int64").isTrue();
         assertThat(counts.get("users").longValue()).isPositive();
@@ -118,25 +90,25 @@ class ConvexClientFunctionCallTest {
 
     @Test
     void functionErrorCarriesPathMessageAndDecodedErrorData() {
-        String first = client.mutation("users:upsert", args("authSubject", "auth|" + UUID.randomUUID())).textValue();
-        String second = client.mutation("users:upsert", args("authSubject", "auth|" + UUID.randomUUID())).textValue();
+        String first = convex.client().mutation("users:upsert", args("authSubject", "auth|" + UUID.randomUUID())).textValue();
+        String second = convex.client().mutation("users:upsert", args("authSubject", "auth|" + UUID.randomUUID())).textValue();
         String customer = "cus_" + UUID.randomUUID();
-        client.mutation("users:linkStripeCustomer", args("userId", first).put("stripeCustomerId", customer));
+        convex.client().mutation("users:linkStripeCustomer", args("userId", first).put("stripeCustomerId", customer));
 
-        ConvexFunctionException failure = catchThrowableOfType(ConvexFunctionException.class, () -> client.mutation(
+        ConvexFunctionException failure = assertThrows(ConvexFunctionException.class, () -> convex.client().mutation(
                 "users:linkStripeCustomer", args("userId", second).put("stripeCustomerId", customer)));
 
         assertThat(failure.functionPath()).isEqualTo("users:linkStripeCustomer");
         assertThat(failure.errorCode()).isEqualTo("CUSTOMER_LINKED_ELSEWHERE");
         assertThat(failure.errorData().get("userId").textValue()).isEqualTo(first);
         assertThat(failure.getMessage()).contains("users:linkStripeCustomer").contains("CUSTOMER_LINKED_ELSEWHERE");
-        assertThat(proxy.requestCount()).as("function errors are not retried").isEqualTo(4);
+        assertThat(convex.proxy().requestCount()).as("function errors are not retried").isEqualTo(4);
     }
 
     @Test
     void unknownFunctionIsAFunctionErrorWithoutErrorData() {
-        ConvexFunctionException failure = catchThrowableOfType(ConvexFunctionException.class,
-                () -> client.query("users:doesNotExist", NODES.objectNode()));
+        ConvexFunctionException failure = assertThrows(ConvexFunctionException.class,
+                () -> convex.client().query("users:doesNotExist", NODES.objectNode()));
 
         assertThat(failure.errorData()).isNull();
         assertThat(failure.errorMessage()).contains("users:doesNotExist");
@@ -145,51 +117,51 @@ class ConvexClientFunctionCallTest {
     @Test
     void badAdminKeyIsRefusedWithOneRequestAndNoRetry() {
         String wrongKey = "convex-self-hosted|" + "ab".repeat(40);
-        try (ConvexClient wrong = TestDeployments.client(proxy.url(), wrongKey)) {
-            ConvexAuthException failure = catchThrowableOfType(ConvexAuthException.class,
+        try (ConvexClient wrong = ConvexEmulatorExtension.quickClient(convex.proxy().url(), wrongKey)) {
+            ConvexAuthException failure = assertThrows(ConvexAuthException.class,
                     () -> wrong.query("users:list", NODES.objectNode()));
 
             assertThat(failure.status()).isEqualTo(401);
             assertThat(failure.code()).isEqualTo("BadAdminKey");
             assertThat(failure.getMessage()).contains("admin key").doesNotContain(wrongKey).doesNotContain("abab");
-            assertThat(proxy.requestCount()).isEqualTo(1);
+            assertThat(convex.proxy().requestCount()).isEqualTo(1);
 
-            catchThrowableOfType(ConvexAuthException.class, wrong::checkAdminKey);
-            assertThat(proxy.requestCount()).isEqualTo(2);
+            assertThrows(ConvexAuthException.class, wrong::checkAdminKey);
+            assertThat(convex.proxy().requestCount()).isEqualTo(2);
         }
     }
 
     @Test
     void readinessChecksPassWithTheRightKey() {
-        assertThat(client.version()).isNotBlank();
-        assertThat(client.checkAdminKey().readOnly()).isFalse();
+        assertThat(convex.client().version()).isNotBlank();
+        assertThat(convex.client().checkAdminKey().readOnly()).isFalse();
     }
 
     @Test
     void serviceUnavailableIsRetriedUntilItSucceeds() {
-        proxy.failNext(2, 503, null);
+        convex.proxy().failNext(2, 503, null);
 
-        JsonNode users = client.query("users:list", NODES.objectNode());
+        JsonNode users = convex.client().query("users:list", NODES.objectNode());
 
         assertThat(users.isArray()).isTrue();
-        assertThat(proxy.requestCount()).isEqualTo(3);
+        assertThat(convex.proxy().requestCount()).isEqualTo(3);
     }
 
     @Test
     void mutationsAreRetriedToo() {
         String subject = "auth|" + UUID.randomUUID();
-        proxy.failNext(1, 502, null);
+        convex.proxy().failNext(1, 502, null);
 
-        client.mutation("users:upsert", args("authSubject", subject));
+        convex.client().mutation("users:upsert", args("authSubject", subject));
 
-        assertThat(client.query("users:getByAuthSubject", args("authSubject", subject)).isObject()).isTrue();
-        assertThat(proxy.requestCount()).isEqualTo(3);
+        assertThat(convex.client().query("users:getByAuthSubject", args("authSubject", subject)).isObject()).isTrue();
+        assertThat(convex.proxy().requestCount()).isEqualTo(3);
     }
 
     @Test
     void requestTimeoutsAreRetried() {
-        proxy.delayNext(1, 1_500);
-        ConvexClientConfig impatient = ConvexClientConfig.of(proxy.url(), emulator.adminKey())
+        convex.proxy().delayNext(1, 1_500);
+        ConvexClientConfig impatient = ConvexClientConfig.of(convex.proxy().url(), convex.adminKey())
                 .withTimeouts(Duration.ofSeconds(1), Duration.ofMillis(300))
                 .withRetryPolicy(new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(50)));
 
@@ -197,73 +169,73 @@ class ConvexClientFunctionCallTest {
             assertThat(quick.query("users:list", NODES.objectNode()).isArray()).isTrue();
         }
 
-        assertThat(proxy.requestCount()).isEqualTo(2);
+        assertThat(convex.proxy().requestCount()).isEqualTo(2);
     }
 
     @Test
     void tooManyRequestsWaitsForRetryAfter() {
-        proxy.failNext(1, 429, "1");
+        convex.proxy().failNext(1, 429, "1");
         long started = System.nanoTime();
 
-        client.query("users:list", NODES.objectNode());
+        convex.client().query("users:list", NODES.objectNode());
 
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(950));
-        assertThat(proxy.requestCount()).isEqualTo(2);
+        assertThat(convex.proxy().requestCount()).isEqualTo(2);
     }
 
     @Test
     void persistentServerErrorsGiveUnavailableNamingUrlAndOperation() {
-        proxy.failNext(100, 503, null);
+        convex.proxy().failNext(100, 503, null);
 
-        ConvexUnavailableException failure = catchThrowableOfType(ConvexUnavailableException.class,
-                () -> client.query("users:list", NODES.objectNode()));
+        ConvexUnavailableException failure = assertThrows(ConvexUnavailableException.class,
+                () -> convex.client().query("users:list", NODES.objectNode()));
 
         assertThat(failure.attempts()).isEqualTo(3);
-        assertThat(proxy.requestCount()).isEqualTo(3);
+        assertThat(convex.proxy().requestCount()).isEqualTo(3);
         assertThat(failure.getMessage())
-                .contains(proxy.url())
+                .contains(convex.proxy().url())
                 .contains("query users:list")
                 .contains("HTTP 503")
-                .doesNotContain(emulator.adminKey());
+                .doesNotContain(convex.adminKey());
     }
 
     @Test
     void badRequestsAreNotRetried() {
-        ConvexRequestException failure = catchThrowableOfType(ConvexRequestException.class,
-                () -> client.query("not a valid path!", NODES.objectNode()));
+        ConvexRequestException failure = assertThrows(ConvexRequestException.class,
+                () -> convex.client().query("not a valid path!", NODES.objectNode()));
 
         assertThat(failure.status()).isEqualTo(400);
         assertThat(failure.code()).isEqualTo("BadConvexFunctionIdentifier");
-        assertThat(proxy.requestCount()).isEqualTo(1);
-        assertThat(failure.getMessage()).doesNotContain(emulator.adminKey());
+        assertThat(convex.proxy().requestCount()).isEqualTo(1);
+        assertThat(failure.getMessage()).doesNotContain(convex.adminKey());
     }
 
     @Test
     void exportInProgressIsReportedAsItsOwnTypeWithoutRetrying() {
-        proxy.failNext(1, 400, null, "/api/export/request", "ExportInProgress",
+        convex.proxy().failNext(1, 400, null, "/api/export/request", "ExportInProgress",
                 "There is already an export requested or in progress.");
 
-        ConvexExportInProgressException failure = catchThrowableOfType(ConvexExportInProgressException.class,
-                () -> client.requestExport(false));
+        ConvexExportInProgressException failure = assertThrows(ConvexExportInProgressException.class,
+                () -> convex.client().requestExport(false));
 
         assertThat(failure.code()).isEqualTo("ExportInProgress");
-        assertThat(failure.getMessage()).contains(proxy.url()).contains("already requested or in progress")
+        assertThat(failure.getMessage()).contains(convex.proxy().url()).contains("already requested or in progress")
                 .contains("wait for it to finish");
-        assertThat(proxy.requestLines()).filteredOn(line -> line.startsWith("POST /api/export/request")).hasSize(1);
+        assertThat(convex.proxy().requestLines()).filteredOn(line -> line.startsWith("POST /api/export/request")).hasSize(1);
     }
 
     @Test
     void adminKeyNeverAppearsInAnyFailureMessage() {
-        String key = emulator.adminKey();
-        proxy.failNext(100, 500, null);
-        Throwable unavailable = catchThrowableOfType(ConvexUnavailableException.class, client::version);
-        proxy.failNext(0, 500, null);
-        Throwable functionError = catchThrowableOfType(ConvexFunctionException.class,
-                () -> client.query("users:doesNotExist", NODES.objectNode()));
-        Throwable badRequest = catchThrowableOfType(ConvexRequestException.class,
-                () -> client.query("bad path!", NODES.objectNode()));
-        Throwable snapshot = catchThrowableOfType(ConvexSnapshotException.class,
-                () -> client.importSnapshot(new java.io.ByteArrayInputStream("{oops\n".getBytes()),
+        String key = convex.adminKey();
+        convex.proxy().failNext(100, 500, null);
+        Throwable unavailable = assertThrows(ConvexUnavailableException.class, convex.client()::version);
+        convex.proxy().failNext(0, 500, null);
+        Throwable functionError = assertThrows(ConvexFunctionException.class,
+                () -> convex.client().query("users:doesNotExist", NODES.objectNode()));
+        Throwable badRequest = assertThrows(ConvexRequestException.class,
+                () -> convex.client().query("bad path!", NODES.objectNode()));
+        Throwable snapshot = assertThrows(ConvexSnapshotException.class,
+                () -> convex.client().importSnapshot(new java.io.ByteArrayInputStream("{oops\n".getBytes()),
                         ImportOptions.table(ImportFormat.JSON_LINES, "broken", ImportMode.REQUIRE_EMPTY)));
 
         for (Throwable failure : java.util.List.of(unavailable, functionError, badRequest, snapshot)) {
@@ -271,7 +243,7 @@ class ConvexClientFunctionCallTest {
                 assertThat(String.valueOf(t.getMessage())).doesNotContain(key);
             }
         }
-        assertThat(client.config().toString()).doesNotContain(key);
+        assertThat(convex.client().config().toString()).doesNotContain(key);
     }
 
     private static ObjectNode args(String field, String value) {

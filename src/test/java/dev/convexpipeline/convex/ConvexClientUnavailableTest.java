@@ -9,7 +9,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Failure paths that need no emulator: nothing listens on the port at all. */
 class ConvexClientUnavailableTest {
@@ -28,7 +28,7 @@ class ConvexClientUnavailableTest {
         long started = System.nanoTime();
         ConvexUnavailableException failure;
         try (ConvexClient client = new ConvexClient(config)) {
-            failure = catchThrowableOfType(ConvexUnavailableException.class,
+            failure = assertThrows(ConvexUnavailableException.class,
                     () -> client.query("users:list", null));
         }
 

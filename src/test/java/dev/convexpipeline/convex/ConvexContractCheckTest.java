@@ -2,6 +2,7 @@ package dev.convexpipeline.convex;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.convexpipeline.emulator.ConvexEmulator;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -11,8 +12,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ConvexContractCheckTest {
     @Test
     void theEmulatorsFunctionsAreThisContract() {
-        try (ConvexEmulator emulator = TestDeployments.startEmulator();
-             ConvexClient client = TestDeployments.client(emulator)) {
+        try (ConvexEmulator emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
+             ConvexClient client = ConvexEmulatorExtension.quickClient(emulator.url(), emulator.adminKey())) {
             assertThatCode(() -> ConvexContractException.requireContract(client)).doesNotThrowAnyException();
         }
     }
@@ -20,7 +21,7 @@ class ConvexContractCheckTest {
     @Test
     void noFunctionsNamesTheDeployCommand() {
         try (ConvexEmulator bare = ConvexEmulator.bare(ConvexEmulator.Config.ephemeral()).start();
-             ConvexClient client = TestDeployments.client(bare)) {
+             ConvexClient client = ConvexEmulatorExtension.quickClient(bare.url(), bare.adminKey())) {
             assertThatThrownBy(() -> ConvexContractException.requireContract(client))
                     .isInstanceOf(ConvexContractException.class)
                     .hasMessageContaining("no pipeline:contract function")
@@ -31,7 +32,7 @@ class ConvexContractCheckTest {
     @Test
     void anotherReleasesFunctionsNameBothVersions() {
         try (ConvexEmulator bare = ConvexEmulator.bare(ConvexEmulator.Config.ephemeral()).start();
-             ConvexClient client = TestDeployments.client(bare)) {
+             ConvexClient client = ConvexEmulatorExtension.quickClient(bare.url(), bare.adminKey())) {
             bare.functions().internalQuery(ConvexContract.CONTRACT_FUNCTION, (ctx, args) ->
                     JsonNodeFactory.instance.objectNode().put("version", (double) (ConvexContract.VERSION + 1)));
             assertThatThrownBy(() -> ConvexContractException.requireContract(client))

@@ -2,10 +2,9 @@ package dev.convexpipeline.convex;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.convexpipeline.emulator.ConvexEmulator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,29 +13,14 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Import formats and modes through the client, against a fresh emulator per test. */
 class ConvexImportModesTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private ConvexEmulator emulator;
-    private FaultInjectingProxy proxy;
-    private ConvexClient client;
-
-    @BeforeEach
-    void start() throws Exception {
-        emulator = TestDeployments.startEmulator();
-        proxy = new FaultInjectingProxy(emulator.url());
-        client = TestDeployments.client(proxy.url(), emulator.adminKey());
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        proxy.close();
-        emulator.stop();
-    }
+    @RegisterExtension
+    final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral().withFaultProxy();
 
     @Test
     void appendAddsToExistingDocuments() {
@@ -52,7 +36,7 @@ class ConvexImportModesTest {
     void requireEmptyRefusesANonEmptyTable() {
         importLines("items", ImportMode.REQUIRE_EMPTY, 2, "first");
 
-        ConvexSnapshotException failure = catchThrowableOfType(ConvexSnapshotException.class,
+        ConvexSnapshotException failure = assertThrows(ConvexSnapshotException.class,
                 () -> importLines("items", ImportMode.REQUIRE_EMPTY, 1, "again"));
 
         assertThat(failure.getMessage()).contains("failed").contains("items").contains("already exists");
@@ -63,11 +47,11 @@ class ConvexImportModesTest {
     void replaceWithoutConfirmDeletesIsCanceledAndNamesTheDeletes() {
         importLines("items", ImportMode.REQUIRE_EMPTY, 4, "old");
 
-        ConvexSnapshotException failure = catchThrowableOfType(ConvexSnapshotException.class,
+        ConvexSnapshotException failure = assertThrows(ConvexSnapshotException.class,
                 () -> importLines("items", ImportMode.REPLACE, 1, "new"));
 
         assertThat(failure.getMessage()).contains("would delete existing documents").contains("items")
-                .contains("confirmDeletes").doesNotContain(emulator.adminKey());
+                .contains("confirmDeletes").doesNotContain(convex.adminKey());
         assertThat(labels("items")).allMatch(label -> label.startsWith("old")).hasSize(4);
     }
 
@@ -76,14 +60,14 @@ class ConvexImportModesTest {
         importLines("items", ImportMode.REQUIRE_EMPTY, 4, "old");
         List<String> progress = new ArrayList<>();
 
-        ImportResult replaced = client.importSnapshot(lines(2, "new"),
+        ImportResult replaced = convex.client().importSnapshot(lines(2, "new"),
                 ImportOptions.table(ImportFormat.JSON_LINES, "items", ImportMode.REPLACE)
                         .withConfirmDeletes(true).withProgress(progress::add));
 
         assertThat(replaced.numRowsWritten()).isEqualTo(2);
         assertThat(labels("items")).containsExactlyInAnyOrder("new0", "new1");
         assertThat(progress).as("the delete summary is reported before confirming").isNotEmpty();
-        assertThat(proxy.requestLines()).anyMatch(line -> line.startsWith("POST /api/perform_import"));
+        assertThat(convex.proxy().requestLines()).anyMatch(line -> line.startsWith("POST /api/perform_import"));
     }
 
     @Test
@@ -91,9 +75,9 @@ class ConvexImportModesTest {
         byte[] array = "[{\"label\":\"a0\",\"n\":1},{\"label\":\"a1\",\"n\":2.5}]".getBytes(StandardCharsets.UTF_8);
         byte[] csv = "label,n\nc0,4\nc1,hello\n".getBytes(StandardCharsets.UTF_8);
 
-        client.importSnapshot(new ByteArrayInputStream(array),
+        convex.client().importSnapshot(new ByteArrayInputStream(array),
                 ImportOptions.table(ImportFormat.JSON_ARRAY, "arrays", ImportMode.REQUIRE_EMPTY));
-        client.importSnapshot(new ByteArrayInputStream(csv),
+        convex.client().importSnapshot(new ByteArrayInputStream(csv),
                 ImportOptions.table(ImportFormat.CSV, "sheets", ImportMode.REQUIRE_EMPTY));
 
         List<ObjectNode> arrays = documents("arrays");
@@ -112,7 +96,7 @@ class ConvexImportModesTest {
         withBom[2] = (byte) 0xBF;
         System.arraycopy(text, 0, withBom, 3, text.length);
 
-        client.importSnapshot(new ByteArrayInputStream(withBom),
+        convex.client().importSnapshot(new ByteArrayInputStream(withBom),
                 ImportOptions.table(ImportFormat.JSON_LINES, "bom", ImportMode.REQUIRE_EMPTY));
 
         assertThat(labels("bom")).containsExactly("bom");
@@ -122,8 +106,8 @@ class ConvexImportModesTest {
     void malformedInputFailsWithTheServersReason() {
         byte[] broken = "{\"label\":\"ok\"}\n{not json\n".getBytes(StandardCharsets.UTF_8);
 
-        ConvexSnapshotException failure = catchThrowableOfType(ConvexSnapshotException.class,
-                () -> client.importSnapshot(new ByteArrayInputStream(broken),
+        ConvexSnapshotException failure = assertThrows(ConvexSnapshotException.class,
+                () -> convex.client().importSnapshot(new ByteArrayInputStream(broken),
                         ImportOptions.table(ImportFormat.JSON_LINES, "items", ImportMode.REQUIRE_EMPTY)));
 
         assertThat(failure.getMessage()).contains("failed").contains("wasn't valid JSON");
@@ -139,28 +123,28 @@ class ConvexImportModesTest {
         byte[] input = text.toString().getBytes(StandardCharsets.UTF_8);
         assertThat(input.length).isGreaterThan(ImportOptions.MIN_PART_SIZE);
 
-        ImportResult result = client.importSnapshot(new ByteArrayInputStream(input),
+        ImportResult result = convex.client().importSnapshot(new ByteArrayInputStream(input),
                 ImportOptions.table(ImportFormat.JSON_LINES, "big", ImportMode.REQUIRE_EMPTY));
 
         assertThat(result.numRowsWritten()).isEqualTo(count);
-        assertThat(proxy.requestLines()).filteredOn(line -> line.startsWith("POST /api/import/upload_part"))
+        assertThat(convex.proxy().requestLines()).filteredOn(line -> line.startsWith("POST /api/import/upload_part"))
                 .hasSize(2)
                 .anyMatch(line -> line.endsWith("partNumber=2"));
     }
 
     @Test
     void uploadPartsAreRetriedOnServerErrors() {
-        proxy.failNext(1, 503, null, "/api/import/upload_part");
+        convex.proxy().failNext(1, 503, null, "/api/import/upload_part");
 
         importLines("retried", ImportMode.REQUIRE_EMPTY, 1, "r");
 
         assertThat(labels("retried")).containsExactly("r0");
-        assertThat(proxy.requestLines()).filteredOn(line -> line.startsWith("POST /api/import/upload_part"))
+        assertThat(convex.proxy().requestLines()).filteredOn(line -> line.startsWith("POST /api/import/upload_part"))
                 .hasSize(2);
     }
 
     private ImportResult importLines(String table, ImportMode mode, int count, String prefix) {
-        return client.importSnapshot(lines(count, prefix), ImportOptions.table(ImportFormat.JSON_LINES, table, mode));
+        return convex.client().importSnapshot(lines(count, prefix), ImportOptions.table(ImportFormat.JSON_LINES, table, mode));
     }
 
     private static ByteArrayInputStream lines(int count, String prefix) {
@@ -170,7 +154,7 @@ class ConvexImportModesTest {
     }
 
     private List<ObjectNode> documents(String table) {
-        return client.listSnapshot(table).map(SnapshotDocument::document).toList();
+        return convex.client().listSnapshot(table).map(SnapshotDocument::document).toList();
     }
 
     private List<String> labels(String table) {

@@ -2,10 +2,9 @@ package dev.convexpipeline.convex;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.convexpipeline.emulator.ConvexEmulator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -23,39 +22,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ConvexSnapshotRoundTripTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private ConvexEmulator source;
-    private ConvexEmulator target;
-    private ConvexClient sourceClient;
-    private ConvexClient targetClient;
-
-    @BeforeEach
-    void startEmulators() {
-        source = TestDeployments.startEmulator();
-        target = TestDeployments.startEmulator();
-        sourceClient = TestDeployments.client(source);
-        targetClient = TestDeployments.client(target);
-    }
-
-    @AfterEach
-    void stopEmulators() {
-        sourceClient.close();
-        targetClient.close();
-        source.stop();
-        target.stop();
-    }
+    @RegisterExtension
+    final ConvexEmulatorExtension source = ConvexEmulatorExtension.ephemeral();
+    @RegisterExtension
+    final ConvexEmulatorExtension target = ConvexEmulatorExtension.ephemeral();
 
     @Test
     void multiTableExportImportKeepsTypesIdsAndCreationTimes() throws Exception {
         seedSource();
-        Map<String, List<ObjectNode>> before = documentsByTable(sourceClient);
+        Map<String, List<ObjectNode>> before = documentsByTable(source.client());
 
         ByteArrayOutputStream zip = new ByteArrayOutputStream();
         List<String> exportProgress = new ArrayList<>();
-        ExportResult exported = sourceClient.exportSnapshot(zip,
+        ExportResult exported = source.client().exportSnapshot(zip,
                 ExportOptions.defaults().withProgress(exportProgress::add));
-        ImportResult imported = targetClient.importSnapshot(new ByteArrayInputStream(zip.toByteArray()),
+        ImportResult imported = target.client().importSnapshot(new ByteArrayInputStream(zip.toByteArray()),
                 ImportOptions.zip(ImportMode.REQUIRE_EMPTY));
-        Map<String, List<ObjectNode>> after = documentsByTable(targetClient);
+        Map<String, List<ObjectNode>> after = documentsByTable(target.client());
 
         assertThat(exported.startTs()).isPositive();
         assertThat(exported.bytes()).isEqualTo(zip.size());
@@ -79,16 +62,16 @@ class ConvexSnapshotRoundTripTest {
     @Test
     void exportStreamCanBeOpenedAgainByStartTs() throws Exception {
         seedSource();
-        PendingExport pending = sourceClient.requestExport(false);
-        ExportStatus done = sourceClient.awaitExport(pending, java.time.Duration.ofMinutes(1),
+        PendingExport pending = source.client().requestExport(false);
+        ExportStatus done = source.client().awaitExport(pending, java.time.Duration.ofMinutes(1),
                 java.time.Duration.ofMillis(200), message -> { });
 
         byte[] first;
         byte[] second;
-        try (InputStream in = sourceClient.openExportStream(done.startTs())) {
+        try (InputStream in = source.client().openExportStream(done.startTs())) {
             first = in.readAllBytes();
         }
-        try (InputStream in = sourceClient.openExportStream(done.startTs())) {
+        try (InputStream in = source.client().openExportStream(done.startTs())) {
             second = in.readAllBytes();
         }
 
@@ -120,9 +103,9 @@ class ConvexSnapshotRoundTripTest {
         Map<String, List<ObjectNode>> tables = new LinkedHashMap<>();
         tables.put("measurements", measurements);
         tables.put("notes", notes);
-        sourceClient.importSnapshot(new ByteArrayInputStream(TestSnapshots.zip(tables)),
+        source.client().importSnapshot(new ByteArrayInputStream(TestSnapshots.zip(tables)),
                 ImportOptions.zip(ImportMode.REQUIRE_EMPTY));
-        sourceClient.mutation("users:upsert", NODES.objectNode().put("authSubject", "auth|round-trip"));
+        source.client().mutation("users:upsert", NODES.objectNode().put("authSubject", "auth|round-trip"));
     }
 
     private static ObjectNode byLabel(List<ObjectNode> documents, String label) {

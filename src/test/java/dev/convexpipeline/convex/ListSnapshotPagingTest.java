@@ -2,10 +2,10 @@ package dev.convexpipeline.convex;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.convexpipeline.emulator.ConvexEmulator;
-import org.junit.jupiter.api.AfterAll;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
 import java.util.HashSet;
@@ -20,25 +20,17 @@ class ListSnapshotPagingTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final int DOCUMENTS = 2_500;
 
-    private static ConvexEmulator emulator;
-    private static ConvexClient client;
+    @RegisterExtension
+    static final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral();
 
     @BeforeAll
     static void seed() {
-        emulator = TestDeployments.startEmulator();
-        client = TestDeployments.client(emulator);
         importLabels("pages", ImportMode.REQUIRE_EMPTY, DOCUMENTS, "doc");
-    }
-
-    @AfterAll
-    static void stop() {
-        client.close();
-        emulator.stop();
     }
 
     @Test
     void iteratesEveryDocumentAcrossPagesExactlyOnce() {
-        List<SnapshotDocument> all = client.listSnapshot("pages").toList();
+        List<SnapshotDocument> all = convex.client().listSnapshot("pages").toList();
 
         assertThat(all).hasSize(DOCUMENTS);
         Set<String> ids = new HashSet<>();
@@ -56,7 +48,7 @@ class ListSnapshotPagingTest {
     @Test
     void firstPageHasMoreAndPinsTheSnapshotForLaterPages() {
         importLabels("pinned", ImportMode.REQUIRE_EMPTY, 1_500, "p");
-        SnapshotPage first = client.listSnapshotPage("pinned", null, null);
+        SnapshotPage first = convex.client().listSnapshotPage("pinned", null, null);
         assertThat(first.hasMore()).isTrue();
         assertThat(first.cursor()).isNotNull();
         assertThat(first.documents()).isNotEmpty().hasSizeLessThan(1_500);
@@ -67,7 +59,7 @@ class ListSnapshotPagingTest {
         SnapshotPage page = first;
         int pages = 1;
         while (page.hasMore()) {
-            page = client.listSnapshotPage("pinned", first.snapshot(), page.cursor());
+            page = convex.client().listSnapshotPage("pinned", first.snapshot(), page.cursor());
             assertThat(page.snapshot()).isEqualTo(first.snapshot());
             assertThat(page.documents()).noneMatch(doc -> doc.document().path("label").asText().startsWith("late"));
             seen += page.documents().size();
@@ -76,13 +68,13 @@ class ListSnapshotPagingTest {
 
         assertThat(pages).isGreaterThan(1);
         assertThat(seen).isEqualTo(1_500);
-        assertThat(client.listSnapshot("pinned").count()).as("a new listing sees the late writes").isEqualTo(1_510);
+        assertThat(convex.client().listSnapshot("pinned").count()).as("a new listing sees the late writes").isEqualTo(1_510);
     }
 
     private static void importLabels(String table, ImportMode mode, int count, String prefix) {
         List<ObjectNode> docs = IntStream.range(0, count)
                 .mapToObj(i -> NODES.objectNode().put("label", prefix + i).put("n", i)).toList();
-        client.importSnapshot(new ByteArrayInputStream(TestSnapshots.jsonLines(docs)),
+        convex.client().importSnapshot(new ByteArrayInputStream(TestSnapshots.jsonLines(docs)),
                 ImportOptions.table(ImportFormat.JSON_LINES, table, mode));
     }
 }

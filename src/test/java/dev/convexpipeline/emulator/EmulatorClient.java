@@ -2,6 +2,7 @@ package dev.convexpipeline.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 
 import java.io.IOException;
 import java.net.URI;
@@ -16,12 +17,11 @@ import java.util.List;
 /** Plain JDK HttpClient calls against a running emulator, as tests need them. */
 final class EmulatorClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final String baseUrl;
-    private final String adminKey;
+    private final ConvexEmulatorExtension emulator;
 
-    EmulatorClient(ConvexEmulator emulator) {
-        this.baseUrl = emulator.url();
-        this.adminKey = emulator.adminKey();
+    /** Calls whichever emulator the extension runs at the time (each test may have its own). */
+    EmulatorClient(ConvexEmulatorExtension emulator) {
+        this.emulator = emulator;
     }
 
     record Response(int status, String body, java.net.http.HttpHeaders headers) {
@@ -31,31 +31,31 @@ final class EmulatorClient {
     }
 
     String adminKey() {
-        return adminKey;
+        return emulator.adminKey();
     }
 
     Response get(String path, String... headers) {
-        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET(), headers);
+        return send(HttpRequest.newBuilder(URI.create(emulator.url() + path)).GET(), headers);
     }
 
     Response post(String path, String body, String... headers) {
-        return send(HttpRequest.newBuilder(URI.create(baseUrl + path))
+        return send(HttpRequest.newBuilder(URI.create(emulator.url() + path))
                 .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)), headers);
     }
 
     Response postBytes(String path, byte[] body, String... headers) {
-        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).POST(HttpRequest.BodyPublishers.ofByteArray(body)), headers);
+        return send(HttpRequest.newBuilder(URI.create(emulator.url() + path)).POST(HttpRequest.BodyPublishers.ofByteArray(body)), headers);
     }
 
     /** POST with {@code Content-Type: application/json} and the admin key. */
     Response adminJson(String path, String body) {
-        return post(path, body, "Content-Type", "application/json", "Authorization", "Convex " + adminKey);
+        return post(path, body, "Content-Type", "application/json", "Authorization", "Convex " + adminKey());
     }
 
     Response download(String path, Path target) {
         try {
-            HttpResponse<Path> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + path))
-                    .header("Authorization", "Convex " + adminKey).GET().build(), HttpResponse.BodyHandlers.ofFile(target));
+            HttpResponse<Path> response = http.send(HttpRequest.newBuilder(URI.create(emulator.url() + path))
+                    .header("Authorization", "Convex " + adminKey()).GET().build(), HttpResponse.BodyHandlers.ofFile(target));
             return new Response(response.statusCode(), "", response.headers());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.emulator.functions.Args;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -29,32 +29,22 @@ import static org.awaitility.Awaitility.await;
 /** Serializable mutations and snapshot-consistent list_snapshot paging under concurrent writes. */
 class EmulatorConsistencyTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private ConvexEmulator emulator;
-    private EmulatorClient client;
-
-    @BeforeEach
-    void start() {
-        emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-        // A read-modify-write mutation: lost updates would show up as a total below the expected count.
-        emulator.functions().mutation("counter:increment", (ctx, args) -> {
-            String id = Args.requiredString(args, "id");
-            ObjectNode counter = ctx.db().get(id);
-            double next = counter.get("value").doubleValue() + 1;
-            Thread.yield();
-            ctx.db().patch(id, NODES.objectNode().put("value", next));
-            return ConvexValues.float64(next);
-        });
-        client = new EmulatorClient(emulator);
-    }
-
-    @AfterEach
-    void stop() {
-        emulator.stop();
-    }
+    // A read-modify-write mutation: lost updates would show up as a total below the expected count.
+    @RegisterExtension
+    final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral().withSetUp(emulator ->
+            emulator.functions().mutation("counter:increment", (ctx, args) -> {
+                String id = Args.requiredString(args, "id");
+                ObjectNode counter = ctx.db().get(id);
+                double next = counter.get("value").doubleValue() + 1;
+                Thread.yield();
+                ctx.db().patch(id, NODES.objectNode().put("value", next));
+                return ConvexValues.float64(next);
+            }));
+    private final EmulatorClient client = new EmulatorClient(convex);
 
     @Test
     void concurrentMutationsBehaveAsIfOneAtATime() throws Exception {
-        String id = emulator.insert("counters", NODES.objectNode().put("value", 0.0));
+        String id = convex.emulator().insert("counters", NODES.objectNode().put("value", 0.0));
         int threads = 20;
         int perThread = 10;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -72,14 +62,14 @@ class EmulatorConsistencyTest {
             future.get(60, TimeUnit.SECONDS);
         }
         pool.shutdown();
-        assertThat(emulator.store().latest().get(id).orElseThrow().get("value").doubleValue())
+        assertThat(convex.emulator().store().latest().get(id).orElseThrow().get("value").doubleValue())
                 .isEqualTo(threads * perThread);
     }
 
     @Test
     void listSnapshotPagesStayAtOneSnapshotWhileWritesContinue() throws Exception {
         int initial = 2500;
-        emulator.store().write(tx -> {
+        convex.emulator().store().write(tx -> {
             for (int i = 0; i < initial; i++) {
                 tx.insert("items", NODES.objectNode().put("n", (double) i));
             }
@@ -89,9 +79,9 @@ class EmulatorConsistencyTest {
         AtomicLong writeRounds = new AtomicLong();
         Thread writer = new Thread(() -> {
             while (writing.get()) {
-                emulator.insert("items", NODES.objectNode().put("n", -1.0));
-                List<ObjectNode> docs = emulator.documents("items");
-                emulator.store().write(tx -> {
+                convex.emulator().insert("items", NODES.objectNode().put("n", -1.0));
+                List<ObjectNode> docs = convex.emulator().documents("items");
+                convex.emulator().store().write(tx -> {
                     tx.delete(docs.get(0).get("_id").asText());
                     return null;
                 });
@@ -146,22 +136,22 @@ class EmulatorConsistencyTest {
 
     @Test
     void documentDeltasFollowTheSnapshotWithEveryLaterWrite() {
-        String kept = emulator.insert("items", NODES.objectNode().put("n", 1.0));
-        String removed = emulator.insert("items", NODES.objectNode().put("n", 2.0));
+        String kept = convex.emulator().insert("items", NODES.objectNode().put("n", 1.0));
+        String removed = convex.emulator().insert("items", NODES.objectNode().put("n", 2.0));
         JsonNode listing = client.adminJson("/api/list_snapshot", "{}").json();
         assertThat(listing.get("hasMore").asBoolean()).isFalse();
         long snapshot = listing.get("snapshot").asLong();
 
-        emulator.store().write(tx -> {
+        convex.emulator().store().write(tx -> {
             tx.patch(kept, NODES.objectNode().put("n", 10.0));
             return null;
         });
-        emulator.store().write(tx -> {
+        convex.emulator().store().write(tx -> {
             tx.delete(removed);
             return null;
         });
-        String added = emulator.insert("items", NODES.objectNode().put("n", 3.0));
-        emulator.insert("other", NODES.objectNode().put("n", 4.0));
+        String added = convex.emulator().insert("items", NODES.objectNode().put("n", 3.0));
+        convex.emulator().insert("other", NODES.objectNode().put("n", 4.0));
 
         JsonNode deltas = client.get("/api/document_deltas?tableName=items&cursor=" + snapshot,
                 "Authorization", "Convex " + client.adminKey()).json();
@@ -186,8 +176,8 @@ class EmulatorConsistencyTest {
 
     @Test
     void streamingExportHelpersDescribeTheTables() {
-        emulator.insert("items", NODES.objectNode().put("n", 1.0));
-        emulator.insert("items", NODES.objectNode().put("label", "x"));
+        convex.emulator().insert("items", NODES.objectNode().put("n", 1.0));
+        convex.emulator().insert("items", NODES.objectNode().put("label", "x"));
         EmulatorClient.Response columns = client.get("/api/get_table_column_names", "Authorization", "Convex " + client.adminKey());
         assertThat(columns.body()).isEqualTo("{\"byComponent\":{\"\":[{\"name\":\"items\",\"columns\":"
                 + "[\"_creationTime\",\"_id\",\"label\",\"n\"]}]}}");
@@ -202,7 +192,7 @@ class EmulatorConsistencyTest {
         EmulatorClient.Response bad = client.get("/api/list_snapshot?cursor=garbage", "Authorization", "Convex " + client.adminKey());
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.json().get("code").asText()).isEqualTo("InvalidListSnapshotCursor");
-        emulator.insert("items", NODES.objectNode().put("n", 1.0));
+        convex.emulator().insert("items", NODES.objectNode().put("n", 1.0));
         EmulatorClient.Response post = client.adminJson("/api/list_snapshot", "{\"format\":\"json\"}");
         assertThat(post.status()).isEqualTo(200);
         assertThat(post.json().get("values")).hasSize(1);

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexIds;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipFile;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
@@ -27,28 +27,18 @@ import static org.awaitility.Awaitility.await;
 /** Snapshot export over HTTP: state machine, download headers and the exact ZIP layout (docs/convex-wire.md §2). */
 class EmulatorExportTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private ConvexEmulator emulator;
-    private EmulatorClient client;
-
-    @BeforeEach
-    void start() {
-        emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-        client = new EmulatorClient(emulator);
-    }
-
-    @AfterEach
-    void stop() {
-        emulator.stop();
-    }
+    @RegisterExtension
+    final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral();
+    private final EmulatorClient client = new EmulatorClient(convex);
 
     @Test
     void exportWritesTheBackendsZipLayout(@TempDir Path temp) throws Exception {
         ObjectNode small = NODES.objectNode().put("body", "hi").put("ratio", 3.0);
         small.set("count", ConvexValues.int64(3));
         small.set("blob", ConvexValues.bytes(new byte[]{0, 1}));
-        String smallId = emulator.insert("messages", small);
+        String smallId = convex.emulator().insert("messages", small);
         for (int i = 0; i < 5; i++) {
-            emulator.insert("big", NODES.objectNode().put("text", "a fairly long string to make this table larger " + i));
+            convex.emulator().insert("big", NODES.objectNode().put("text", "a fairly long string to make this table larger " + i));
         }
 
         ObjectNode completed = exportAndWait();
@@ -72,8 +62,8 @@ class EmulatorExportTest {
                 assertThat(entry.getPlatform()).isEqualTo(ZipArchiveEntry.PLATFORM_UNIX);
             }
             assertThat(read(zip, "README.md")).startsWith("# Welcome to your Convex snapshot export!");
-            int messagesNumber = emulator.store().latest().table("messages").orElseThrow().number();
-            int bigNumber = emulator.store().latest().table("big").orElseThrow().number();
+            int messagesNumber = convex.emulator().store().latest().table("messages").orElseThrow().number();
+            int bigNumber = convex.emulator().store().latest().table("big").orElseThrow().number();
             assertThat(read(zip, "_tables/documents.jsonl")).isEqualTo("{\"name\":\"messages\",\"id\":" + messagesNumber
                     + "}\n{\"name\":\"big\",\"id\":" + bigNumber + "}\n");
             assertThat(read(zip, "messages/generated_schema.jsonl")).isEqualTo("\"uniform\"\n");
@@ -87,14 +77,14 @@ class EmulatorExportTest {
             for (String bigLine : read(zip, "big/documents.jsonl").split("\n")) {
                 bigIds.add(ConvexValues.parse(bigLine).get("_id").asText());
             }
-            assertThat(bigIds).containsExactlyElementsOf(emulator.documents("big").stream()
+            assertThat(bigIds).containsExactlyElementsOf(convex.emulator().documents("big").stream()
                     .map(doc -> doc.get("_id").asText()).toList());
         }
     }
 
     @Test
     void systemTablesAreNotExportedAndStorageOnlyOnRequest(@TempDir Path temp) throws Exception {
-        emulator.insert("messages", NODES.objectNode().put("body", "x"));
+        convex.emulator().insert("messages", NODES.objectNode().put("body", "x"));
         ObjectNode completed = exportAndWait("?includeStorage=true");
         Path zipFile = temp.resolve("with-storage.zip");
         client.download("/api/export/zip/" + completed.get("_id").asText(), zipFile);
@@ -107,7 +97,7 @@ class EmulatorExportTest {
 
     @Test
     void secondExportWhileOneRunsIsRejectedAndDownloadErrorsAreSpecific() {
-        emulator.store().write(tx -> tx.insert("_exports", NODES.objectNode().put("state", "in_progress")
+        convex.emulator().store().write(tx -> tx.insert("_exports", NODES.objectNode().put("state", "in_progress")
                 .put("requestor", "snapshotExport")));
         EmulatorClient.Response conflict = client.adminJson("/api/export/request/zip?includeStorage=false", null);
         assertThat(conflict.status()).isEqualTo(400);
@@ -129,7 +119,7 @@ class EmulatorExportTest {
         EmulatorClient.Response expiration = client.adminJson("/api/export/set_expiration/" + id,
                 "{\"expiration_ts_ns\":1900000000000000000}");
         assertThat(expiration.status()).isEqualTo(200);
-        assertThat(emulator.store().latest().get(id).orElseThrow().get("expiration_ts").longValue())
+        assertThat(convex.emulator().store().latest().get(id).orElseThrow().get("expiration_ts").longValue())
                 .isEqualTo(1900000000000000000L);
         EmulatorClient.Response cancel = client.adminJson("/api/export/cancel/" + id, null);
         assertThat(cancel.status()).as("the backend raises a plain error here").isEqualTo(500);

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexIds;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,21 +25,9 @@ import static org.awaitility.Awaitility.await;
 /** Snapshot import over HTTP: upload, state machine, modes, formats and errors (docs/convex-wire.md §3). */
 class EmulatorImportTest {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final String FOOTER = "Once the import has started, it will run in the background.\n"
-            + "Interrupting `npx convex import` will not cancel it.";
-    private ConvexEmulator emulator;
-    private EmulatorClient client;
-
-    @BeforeEach
-    void start() {
-        emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-        client = new EmulatorClient(emulator);
-    }
-
-    @AfterEach
-    void stop() {
-        emulator.stop();
-    }
+    @RegisterExtension
+    final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral();
+    private final EmulatorClient client = new EmulatorClient(convex);
 
     @Test
     void jsonLinesIntoANewTableNeedsNoManualConfirmation() {
@@ -47,44 +35,38 @@ class EmulatorImportTest {
                 "{\"text\":\"a\",\"n\":1}\n{\"text\":\"b\",\"n\":2.5}\n".getBytes(StandardCharsets.UTF_8));
         JsonNode waiting = waitForState(importId, "waiting_for_confirmation");
         assertThat(waiting.get("require_manual_confirmation").asBoolean()).isFalse();
-        assertThat(waiting.get("message_to_confirm").asText()).isEqualTo("Import change summary:\n"
-                + "table | create | delete |\n"
-                + "-------------------------\n"
-                + "notes | 2      | 0 of 0 |\n" + FOOTER);
+        assertThat(waiting.get("message_to_confirm").asText()).isEqualTo(changeSummary("notes | 2      | 0 of 0 |"));
         perform(importId);
         JsonNode completed = waitForState(importId, "completed");
         assertThat(completed.get("num_rows_written").longValue()).isEqualTo(2);
-        List<ObjectNode> notes = emulator.documents("notes");
+        List<ObjectNode> notes = convex.emulator().documents("notes");
         assertThat(notes).hasSize(2);
         assertThat(notes).allSatisfy(doc -> assertThat(doc.get("n").isDouble()).as("plain numbers import as float64").isTrue());
     }
 
     @Test
     void requireEmptyFailsWhenTheTableHasDocuments() {
-        emulator.insert("notes", NODES.objectNode().put("text", "existing"));
+        convex.emulator().insert("notes", NODES.objectNode().put("text", "existing"));
         String importId = upload("{\"format\":\"jsonLines\",\"tableName\":\"notes\"}", "{\"text\":\"a\"}\n".getBytes());
         JsonNode failed = waitForState(importId, "failed");
         assertThat(failed.get("error_message").asText()).isEqualTo("Hit an error while importing:\n"
                 + "Table notes already exists. Please choose a new table name or use replace/append modes.");
-        assertThat(emulator.documents("notes")).hasSize(1);
+        assertThat(convex.emulator().documents("notes")).hasSize(1);
     }
 
     @Test
     void replaceImportWaitsForConfirmation() {
-        emulator.insert("users", NODES.objectNode().put("authSubject", "old|1"));
-        emulator.insert("users", NODES.objectNode().put("authSubject", "old|2"));
+        convex.emulator().insert("users", NODES.objectNode().put("authSubject", "old|1"));
+        convex.emulator().insert("users", NODES.objectNode().put("authSubject", "old|2"));
         String importId = upload("{\"format\":\"csv\",\"tableName\":\"users\",\"mode\":\"replace\"}",
                 "authSubject, score\nnew|1,42\n".getBytes());
         JsonNode waiting = waitForState(importId, "waiting_for_confirmation");
         assertThat(waiting.get("require_manual_confirmation").asBoolean()).isTrue();
-        assertThat(waiting.get("message_to_confirm").asText()).isEqualTo("Import change summary:\n"
-                + "table | create | delete |\n"
-                + "-------------------------\n"
-                + "users | 1      | 2 of 2 |\n" + FOOTER);
-        assertThat(emulator.documents("users")).as("nothing changes before perform_import").hasSize(2);
+        assertThat(waiting.get("message_to_confirm").asText()).isEqualTo(changeSummary("users | 1      | 2 of 2 |"));
+        assertThat(convex.emulator().documents("users")).as("nothing changes before perform_import").hasSize(2);
         perform(importId);
         waitForState(importId, "completed");
-        List<ObjectNode> users = emulator.documents("users");
+        List<ObjectNode> users = convex.emulator().documents("users");
         assertThat(users).hasSize(1);
         assertThat(users.get(0).get("authSubject").asText()).isEqualTo("new|1");
         assertThat(users.get(0).get("score").doubleValue()).isEqualTo(42.0);
@@ -92,14 +74,14 @@ class EmulatorImportTest {
 
     @Test
     void appendKeepsExistingDocumentsAndReadsJsonArrays() {
-        emulator.insert("notes", NODES.objectNode().put("text", "existing"));
+        convex.emulator().insert("notes", NODES.objectNode().put("text", "existing"));
         String importId = upload("{\"format\":\"jsonArray\",\"tableName\":\"notes\",\"mode\":\"append\"}",
                 "[{\"text\":\"x\",\"nested\":{\"k\":[1,\"s\"]}},{\"text\":\"y\"}]".getBytes());
         JsonNode waiting = waitForState(importId, "waiting_for_confirmation");
         assertThat(waiting.get("require_manual_confirmation").asBoolean()).isFalse();
         perform(importId);
         waitForState(importId, "completed");
-        assertThat(emulator.documents("notes")).extracting(doc -> doc.get("text").asText())
+        assertThat(convex.emulator().documents("notes")).extracting(doc -> doc.get("text").asText())
                 .containsExactlyInAnyOrder("existing", "x", "y");
     }
 
@@ -110,7 +92,7 @@ class EmulatorImportTest {
         waitForState(importId, "waiting_for_confirmation");
         perform(importId);
         waitForState(importId, "completed");
-        ObjectNode row = emulator.documents("cells").get(0);
+        ObjectNode row = convex.emulator().documents("cells").get(0);
         assertThat(row.get("a").isDouble()).isTrue();
         assertThat(row.get("b").doubleValue()).isEqualTo(1500.0);
         assertThat(row.get("c").asText()).isEqualTo("abc");
@@ -119,8 +101,8 @@ class EmulatorImportTest {
 
     @Test
     void replaceAllZipKeepsIdsAndDropsTablesMissingFromTheImport() throws IOException {
-        emulator.insert("leftover", NODES.objectNode().put("x", 1.0));
-        emulator.insert("users", NODES.objectNode().put("authSubject", "old"));
+        convex.emulator().insert("leftover", NODES.objectNode().put("x", 1.0));
+        convex.emulator().insert("users", NODES.objectNode().put("authSubject", "old"));
         String id = ConvexIds.generate(10050);
         byte[] zip = zip(Map.of(
                 "_tables/documents.jsonl", "{\"name\":\"people\",\"id\":10050}\n",
@@ -132,21 +114,21 @@ class EmulatorImportTest {
         assertThat(waiting.get("message_to_confirm").asText()).contains("leftover | 0      | 1 of 1 |");
         perform(importId);
         waitForState(importId, "completed");
-        assertThat(emulator.store().latest().userTablesByNumber()).extracting(t -> t.name()).containsExactly("people");
-        ObjectNode person = emulator.documents("people").get(0);
+        assertThat(convex.emulator().store().latest().userTablesByNumber()).extracting(t -> t.name()).containsExactly("people");
+        ObjectNode person = convex.emulator().documents("people").get(0);
         assertThat(person.get("_id").asText()).isEqualTo(id);
         assertThat(person.get("_creationTime").doubleValue()).isEqualTo(1700000000000.5);
         assertThat(person.get("age").isIntegralNumber()).isTrue();
         assertThat(person.get("w").isDouble()).isTrue();
-        assertThat(emulator.store().latest().table("people").orElseThrow().number()).isEqualTo(10050);
+        assertThat(convex.emulator().store().latest().table("people").orElseThrow().number()).isEqualTo(10050);
     }
 
     @Test
     void replaceZipCanSwapTableNumbersBetweenReplacedTables() throws IOException {
-        emulator.insert("alpha", NODES.objectNode().put("x", 1.0));
-        emulator.insert("beta", NODES.objectNode().put("x", 2.0));
-        int alphaNumber = emulator.store().latest().table("alpha").orElseThrow().number();
-        int betaNumber = emulator.store().latest().table("beta").orElseThrow().number();
+        convex.emulator().insert("alpha", NODES.objectNode().put("x", 1.0));
+        convex.emulator().insert("beta", NODES.objectNode().put("x", 2.0));
+        int alphaNumber = convex.emulator().store().latest().table("alpha").orElseThrow().number();
+        int betaNumber = convex.emulator().store().latest().table("beta").orElseThrow().number();
         String alphaId = ConvexIds.generate(betaNumber);
         String betaId = ConvexIds.generate(alphaNumber);
         byte[] zip = zip(Map.of(
@@ -160,14 +142,14 @@ class EmulatorImportTest {
         waitForState(importId, "waiting_for_confirmation");
         perform(importId);
         waitForState(importId, "completed");
-        assertThat(emulator.store().latest().table("alpha").orElseThrow().number()).isEqualTo(betaNumber);
-        assertThat(emulator.documents("alpha").get(0).get("_id").asText()).isEqualTo(alphaId);
-        assertThat(emulator.documents("beta").get(0).get("_id").asText()).isEqualTo(betaId);
+        assertThat(convex.emulator().store().latest().table("alpha").orElseThrow().number()).isEqualTo(betaNumber);
+        assertThat(convex.emulator().documents("alpha").get(0).get("_id").asText()).isEqualTo(alphaId);
+        assertThat(convex.emulator().documents("beta").get(0).get("_id").asText()).isEqualTo(betaId);
     }
 
     @Test
     void foreignIdIsAnImportConflict() {
-        emulator.insert("users", NODES.objectNode().put("authSubject", "a"));
+        convex.emulator().insert("users", NODES.objectNode().put("authSubject", "a"));
         String foreign = ConvexIds.generate(10077);
         String importId = upload("{\"format\":\"jsonLines\",\"tableName\":\"users\",\"mode\":\"append\"}",
                 ("{\"_id\":\"" + foreign + "\",\"authSubject\":\"b\"}\n").getBytes());
@@ -176,7 +158,7 @@ class EmulatorImportTest {
         JsonNode failed = waitForState(importId, "failed");
         assertThat(failed.get("error_message").asText()).startsWith("Hit an error while importing:\n_id " + foreign
                 + " cannot be imported into 'users' because it came from a different deployment");
-        assertThat(emulator.documents("users")).hasSize(1);
+        assertThat(convex.emulator().documents("users")).hasSize(1);
     }
 
     /** The CLI strips a BOM before uploading; another client that sends one gets the backend's answer. */
@@ -221,7 +203,7 @@ class EmulatorImportTest {
         waitForState(importId, "waiting_for_confirmation");
         assertThat(client.adminJson("/api/cancel_import", "{\"importId\":\"" + importId + "\"}").status()).isEqualTo(200);
         waitForState(importId, "failed");
-        assertThat(emulator.documents("notes")).isEmpty();
+        assertThat(convex.emulator().documents("notes")).isEmpty();
         EmulatorClient.Response again = client.adminJson("/api/cancel_import", "{\"importId\":\"" + importId + "\"}");
         assertError(again, "CannotCancelImport", "Cannot cancel an import that has failed");
     }
@@ -316,5 +298,15 @@ class EmulatorImportTest {
             }
         }
         return bytes.toByteArray();
+    }
+
+    /** The CLI's confirmation text for an import that changes one table as {@code row} says. */
+    private static String changeSummary(String row) {
+        return "Import change summary:\n"
+                + "table | create | delete |\n"
+                + "-------------------------\n"
+                + row + "\n"
+                + "Once the import has started, it will run in the background.\n"
+                + "Interrupting `npx convex import` will not cancel it.";
     }
 }

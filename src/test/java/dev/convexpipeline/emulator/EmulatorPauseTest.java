@@ -8,9 +8,11 @@ import dev.convexpipeline.convex.ExportOptions;
 import dev.convexpipeline.retry.RetryPolicy;
 import dev.convexpipeline.emulator.functions.DeploymentState;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 
@@ -19,20 +21,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** pause_deployment / unpause_deployment: user functions stop with the backend's error; system work goes on. */
 class EmulatorPauseTest {
-    private ConvexEmulator emulator;
+    @RegisterExtension
+    final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral();
     private ConvexClient client;
 
     @BeforeEach
     void start() {
-        emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-        client = new ConvexClient(ConvexClientConfig.of(emulator.url(), emulator.adminKey()));
-        emulator.insert("users", JsonNodeFactory.instance.objectNode().put("name", "Ada"));
+        client = new ConvexClient(ConvexClientConfig.of(convex.url(), convex.adminKey()));
+        convex.emulator().insert("users", JsonNodeFactory.instance.objectNode().put("name", "Ada"));
     }
 
     @AfterEach
     void stop() {
         client.close();
-        emulator.stop();
     }
 
     @Test
@@ -54,7 +55,7 @@ class EmulatorPauseTest {
 
     @Test
     void pausingNeedsTheAdminKey() {
-        try (ConvexClient wrong = new ConvexClient(ConvexClientConfig.of(emulator.url(), "convex-self-hosted|" + "00".repeat(32))
+        try (ConvexClient wrong = new ConvexClient(ConvexClientConfig.of(convex.url(), "convex-self-hosted|" + "00".repeat(32))
                 .withRetryPolicy(RetryPolicy.noRetries()))) {
             assertThatThrownBy(wrong::pauseDeployment).isInstanceOf(ConvexAuthException.class);
         }

@@ -1,28 +1,18 @@
 package dev.convexpipeline.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Root routes, admin-key errors and their order, function call results (docs/convex-wire.md §1, §6, §7). */
 class EmulatorRoutesTest {
     private static final String JSON = "application/json";
-    private static ConvexEmulator emulator;
-    private static EmulatorClient client;
-
-    @BeforeAll
-    static void start() {
-        emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-        client = new EmulatorClient(emulator);
-    }
-
-    @AfterAll
-    static void stop() {
-        emulator.stop();
-    }
+    @RegisterExtension
+    static final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral();
+    private static final EmulatorClient client = new EmulatorClient(convex);
 
     @Test
     void rootRoutesAnswerLikeASelfHostedBackend() {
@@ -38,31 +28,22 @@ class EmulatorRoutesTest {
 
     @Test
     void generatedAdminKeyHasTheRealLayout() {
-        assertThat(emulator.adminKey()).matches("convex-self-hosted\\|01[0-9a-f]{88}");
+        assertThat(convex.adminKey()).matches("convex-self-hosted\\|01[0-9a-f]{88}");
     }
 
     @Test
     void shortAuthorizationHeaderIsInvalidHeaderFailure() {
-        EmulatorClient.Response response = client.post("/api/query", "{\"path\":\"users:list\",\"args\":{}}",
-                "Content-Type", JSON, "Authorization", "Conv");
-        assertThat(response.status()).isEqualTo(400);
-        assertThat(response.body()).isEqualTo("{\"code\":\"InvalidHeaderFailure\",\"message\":\"Invalid authentication header\"}");
+        assertQueryAnswers("Conv", 400, "{\"code\":\"InvalidHeaderFailure\",\"message\":\"Invalid authentication header\"}");
     }
 
     @Test
     void unknownAuthorizationSchemeIsInvalidAdminKey() {
-        EmulatorClient.Response response = client.post("/api/query", "{\"path\":\"users:list\",\"args\":{}}",
-                "Content-Type", JSON, "Authorization", "Basic abcdefgh");
-        assertThat(response.status()).isEqualTo(400);
-        assertThat(response.body()).isEqualTo("{\"code\":\"InvalidAdminKey\",\"message\":\"Invalid admin key\"}");
+        assertQueryAnswers("Basic abcdefgh", 400, "{\"code\":\"InvalidAdminKey\",\"message\":\"Invalid admin key\"}");
     }
 
     @Test
     void wrongKeyIsBadAdminKeyEvenForPublicFunctions() {
-        EmulatorClient.Response response = client.post("/api/query", "{\"path\":\"users:list\",\"args\":{}}",
-                "Content-Type", JSON, "Authorization", "Convex convex-self-hosted|01deadbeef");
-        assertThat(response.status()).isEqualTo(401);
-        assertThat(response.body()).isEqualTo(
+        assertQueryAnswers("Convex convex-self-hosted|01deadbeef", 401,
                 "{\"code\":\"BadAdminKey\",\"message\":\"The provided admin key was invalid for this instance\"}");
     }
 
@@ -216,7 +197,7 @@ class EmulatorRoutesTest {
 
     @Test
     void actionsRunOtherFunctionsAndLogLinesAreReturned() {
-        emulator.functions().action("greet:hello", (ctx, args) -> {
+        convex.emulator().functions().action("greet:hello", (ctx, args) -> {
             ctx.log("hello");
             ctx.runMutation("users:upsert", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
                     .put("authSubject", "routes|action"));
@@ -233,13 +214,21 @@ class EmulatorRoutesTest {
 
     @Test
     void everyIdDecodesAndCarriesItsTableNumber() {
-        emulator.runMutation("users:upsert", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+        convex.emulator().runMutation("users:upsert", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
                 .put("authSubject", "routes|ids"));
-        int usersNumber = emulator.store().latest().table("users").orElseThrow().number();
+        int usersNumber = convex.emulator().store().latest().table("users").orElseThrow().number();
         assertThat(usersNumber).isGreaterThanOrEqualTo(10001);
-        assertThat(emulator.documents("users"))
+        assertThat(convex.emulator().documents("users"))
                 .anySatisfy(doc -> assertThat(doc.path("authSubject").asText()).as("the user just written").isEqualTo("routes|ids"))
                 .allSatisfy(doc -> assertThat(dev.convexpipeline.convex.ConvexIds.decode(doc.get("_id").asText()).tableNumber())
                         .isEqualTo(usersNumber));
+    }
+
+    /** {@code users:list} called with this Authorization header answers exactly {@code status} and {@code body}. */
+    private static void assertQueryAnswers(String authorization, int status, String body) {
+        EmulatorClient.Response response = client.post("/api/query", "{\"path\":\"users:list\",\"args\":{}}",
+                "Content-Type", JSON, "Authorization", authorization);
+        assertThat(response.status()).isEqualTo(status);
+        assertThat(response.body()).isEqualTo(body);
     }
 }

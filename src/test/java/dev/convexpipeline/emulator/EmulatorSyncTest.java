@@ -3,9 +3,11 @@ package dev.convexpipeline.emulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,15 +21,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The WebSocket sync subset the CLI relies on (docs/convex-wire.md §5.3). */
 class EmulatorSyncTest {
-    private ConvexEmulator emulator;
+    @RegisterExtension
+    final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral();
     private WebSocket socket;
     private final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
 
     @BeforeEach
     void start() {
-        emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
         socket = HttpClient.newHttpClient().newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + emulator.port() + "/api/1.48.0/sync"), new WebSocket.Listener() {
+                .buildAsync(URI.create("ws://127.0.0.1:" + convex.emulator().port() + "/api/1.48.0/sync"), new WebSocket.Listener() {
                     private final StringBuilder partial = new StringBuilder();
 
                     @Override
@@ -46,13 +48,12 @@ class EmulatorSyncTest {
     @AfterEach
     void stop() {
         socket.abort();
-        emulator.stop();
     }
 
     @Test
     void transitionsChainVersionsAndPushChangesAfterCommits() throws Exception {
         send("{\"connectionCount\":0,\"lastCloseReason\":\"InitialConnect\",\"type\":\"Connect\",\"sessionId\":\"s\",\"clientTs\":1}");
-        send("{\"type\":\"Authenticate\",\"baseVersion\":0,\"tokenType\":\"Admin\",\"value\":\"" + emulator.adminKey() + "\"}");
+        send("{\"type\":\"Authenticate\",\"baseVersion\":0,\"tokenType\":\"Admin\",\"value\":\"" + convex.adminKey() + "\"}");
         send("{\"type\":\"ModifyQuerySet\",\"baseVersion\":0,\"newVersion\":1,\"modifications\":"
                 + "[{\"type\":\"Add\",\"queryId\":0,\"udfPath\":\"ops:tableCounts\",\"args\":[{}]}]}");
         JsonNode previousEnd = ConvexValues.parse("{\"querySet\":0,\"identity\":0,\"ts\":\"AAAAAAAAAAA=\"}");
@@ -70,7 +71,7 @@ class EmulatorSyncTest {
         assertThat(update.get("value").get("users")).as("encoded JSON: int64 as $integer")
                 .isEqualTo(ConvexValues.parse("{\"$integer\":\"AAAAAAAAAAA=\"}"));
 
-        emulator.runMutation("users:upsert", JsonNodeFactory.instance.objectNode().put("authSubject", "sync|a"));
+        convex.emulator().runMutation("users:upsert", JsonNodeFactory.instance.objectNode().put("authSubject", "sync|a"));
         JsonNode pushed = next();
         assertThat(pushed.get("startVersion")).isEqualTo(previousEnd);
         assertThat(pushed.get("endVersion").get("querySet").asInt()).isEqualTo(1);

@@ -1,19 +1,15 @@
 package dev.convexpipeline.migration;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.convexpipeline.PipelineCli;
-import org.junit.jupiter.api.AfterEach;
+import dev.convexpipeline.testing.CliRun;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,22 +27,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code migrate …} as an operator runs it: through the migration route, one JSON document with --json. */
 class MigrateCommandTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path CLI_PROJECT = Path.of("src/test/convex-cli").toAbsolutePath();
 
-    private MigrationFixture fixture;
+    @RegisterExtension
+    final MigrationFixture fixture = new MigrationFixture();
     private Path config;
-
-    record Run(int exit, String out, String err) {
-        JsonNode json() throws IOException {
-            return JSON.readTree(out);
-        }
-    }
 
     @BeforeEach
     void start(@TempDir Path temp) throws Exception {
-        fixture = new MigrationFixture();
-        fixture.seedSource();
         config = temp.resolve("application.properties");
         StringBuilder text = new StringBuilder(Files.readString(Path.of("config/application.properties")))
                 .append("\ncamel.main.routes-include-pattern = file:routes/*.camel.yaml\n");
@@ -54,27 +42,16 @@ class MigrateCommandTest {
         Files.writeString(config, text);
     }
 
-    @AfterEach
-    void stop() throws Exception {
-        fixture.close();
-    }
-
-    private Run migrate(String... args) {
-        CommandLine cli = PipelineCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
+    private CliRun migrate(String... args) {
         List<String> all = new ArrayList<>(List.of("migrate"));
         all.addAll(Arrays.asList(args));
         all.addAll(List.of("--config", config.toString()));
-        int exit = cli.execute(all.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+        return CliRun.of(all);
     }
 
     @Test
     void runWithJsonPrintsOneDocumentAndStatusListAndVerifyAgree() throws Exception {
-        Run run = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--json");
+        CliRun run = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--json");
 
         assertThat(run.exit()).as(run.err()).isZero();
         JsonNode result = run.json();
@@ -87,13 +64,13 @@ class MigrateCommandTest {
         assertThat(result.path("steps").toString()).contains("preflight", "snapshot", "rollback point", "import", "verify", "report");
         String id = result.path("id").asText();
 
-        Run status = migrate("status", id, "--json");
+        CliRun status = migrate("status", id, "--json");
         assertThat(status.json().path("status").asText()).isEqualTo("verified");
-        Run list = migrate("list", "--json");
+        CliRun list = migrate("list", "--json");
         assertThat(list.json().path("migrations")).singleElement().satisfies(m -> assertThat(m.path("id").asText()).isEqualTo(id));
 
         fixture.target.insert("users", MigrationFixture.NODES.objectNode().put("name", "intruder"));
-        Run verify = migrate("verify", id);
+        CliRun verify = migrate("verify", id);
         assertThat(verify.exit()).isEqualTo(MigrateCommand.EXIT_DIFFERENT);
         assertThat(verify.out()).contains("users").contains("different").contains("first differing ids");
         assertThat(verify.err()).startsWith("migrate verify: the target differs");
@@ -109,17 +86,17 @@ class MigrateCommandTest {
         }
         assertThat(fixture.target.documents("users")).isEmpty();
 
-        Run resumed = migrate("resume", id, "--json");
+        CliRun resumed = migrate("resume", id, "--json");
 
         assertThat(resumed.exit()).as(resumed.err()).isZero();
         assertThat(resumed.json().path("status").asText()).isEqualTo("verified");
         assertThat(fixture.target.documents("users")).hasSize(3);
 
-        Run rollback = migrate("rollback", id, "--json");
+        CliRun rollback = migrate("rollback", id, "--json");
         assertThat(rollback.exit()).isEqualTo(1);
         assertThat(rollback.err().strip()).startsWith("migrate rollback failed: rollback replaces every table of target-prod")
                 .contains("--yes");
-        Run confirmed = migrate("rollback", id, "--yes", "--json");
+        CliRun confirmed = migrate("rollback", id, "--yes", "--json");
         assertThat(confirmed.exit()).as(confirmed.err()).isZero();
         assertThat(confirmed.json().path("status").asText()).isEqualTo("rolled_back");
         assertThat(fixture.target.documents("users")).isEmpty();
@@ -127,7 +104,7 @@ class MigrateCommandTest {
 
     @Test
     void dryRunPrintsThePlanAndWritesNothing() throws Exception {
-        Run run = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--dry-run");
+        CliRun run = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--dry-run");
 
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("dry_run").contains("messages").contains("create").contains("contract");
@@ -137,17 +114,17 @@ class MigrateCommandTest {
 
     @Test
     void refusalsAreOneLineAndExitOne() {
-        Run destructive = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--mode", "replace-all");
+        CliRun destructive = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--mode", "replace-all");
         assertThat(destructive.exit()).isEqualTo(1);
         assertThat(destructive.err().strip()).startsWith("migrate run failed: mode replaceAll deletes documents in target-prod")
                 .contains("pass --yes").doesNotContain("\n");
 
-        Run refusedJson = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--mode", "replace",
+        CliRun refusedJson = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--mode", "replace",
                 "--json");
         assertThat(refusedJson.exit()).isEqualTo(1);
         assertThat(refusedJson.out()).contains("\"status\" : \"refused\"").contains("pass --yes");
 
-        Run badMode = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--mode", "overwrite");
+        CliRun badMode = migrate("run", "--from", fixture.source.url(), "--to", fixture.target.url(), "--mode", "overwrite");
         assertThat(badMode.err().strip()).isEqualTo(
                 "migrate run failed: mode must be require-empty, append, replace or replace-all, got 'overwrite'");
         assertThat(fixture.target.documents("users")).isEmpty();
@@ -164,7 +141,7 @@ class MigrateCommandTest {
             zip = files.filter(f -> f.toString().endsWith(".zip")).findFirst().orElseThrow();
         }
 
-        Run run = migrate("run", "--from", zip.toString(), "--to", fixture.target.url(), "--json");
+        CliRun run = migrate("run", "--from", zip.toString(), "--to", fixture.target.url(), "--json");
 
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.json().path("status").asText()).isEqualTo("verified");

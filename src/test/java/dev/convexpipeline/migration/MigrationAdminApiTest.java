@@ -7,6 +7,7 @@ import dev.convexpipeline.testing.CapturedLogs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -27,14 +28,13 @@ class MigrationAdminApiTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private MigrationFixture fixture;
+    @RegisterExtension
+    final MigrationFixture fixture = new MigrationFixture();
     private PipelineRuntime pipeline;
     private int managementPort;
 
     @BeforeEach
     void start() throws Exception {
-        fixture = new MigrationFixture();
-        fixture.seedSource();
         managementPort = freePort();
         Map<String, String> overrides = new HashMap<>(fixture.properties());
         overrides.put("camel.server.port", String.valueOf(freePort()));
@@ -48,7 +48,6 @@ class MigrationAdminApiTest {
     @AfterEach
     void stop() throws Exception {
         pipeline.close();
-        fixture.close();
     }
 
     @Test

@@ -1,21 +1,18 @@
 package dev.convexpipeline.migration;
 
 import dev.convexpipeline.backup.BackupManifest;
-import dev.convexpipeline.backup.BackupMetrics;
 import dev.convexpipeline.backup.BackupService;
-import dev.convexpipeline.backup.BackupSettings;
 import dev.convexpipeline.backup.BackupTarget;
 import dev.convexpipeline.convex.ConvexValues;
 import dev.convexpipeline.convex.ImportMode;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import dev.convexpipeline.emulator.functions.DeploymentState;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import dev.convexpipeline.testing.SampleDocuments;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.net.ServerSocket;
-import java.time.Clock;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -27,18 +24,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Migrations between two emulators over HTTP, with snapshots, rollback points and journals in S3Proxy. */
 class MigrationRunTest {
-    private MigrationFixture fixture;
-
-    @BeforeEach
-    void start() throws Exception {
-        fixture = new MigrationFixture();
-        fixture.seedSource();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        fixture.close();
-    }
+    @RegisterExtension
+    final MigrationFixture fixture = new MigrationFixture();
 
     /** Every user document of a deployment, keyed by _id, as export JSON: equal maps mean identical data. */
     static Map<String, String> allDocuments(ConvexEmulator emulator) {
@@ -80,13 +67,8 @@ class MigrationRunTest {
 
     @Test
     void latestBackupMigratesAndVerifies() throws Exception {
-        Map<String, String> properties = fixture.properties();
-        properties.put("convex.url", fixture.source.url());
-        properties.put("convex.admin-key", fixture.source.adminKey());
-        BackupManifest backup;
-        try (BackupService service = BackupSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)).createService(new BackupMetrics(), Clock.systemUTC())) {
-            backup = service.run();
-        }
+        Map<String, String> properties = fixture.backupProperties();
+        BackupManifest backup = fixture.backUpSource();
         fixture.source.insert("users", MigrationFixture.NODES.objectNode().put("name", "after the backup"));
 
         try (Migrator migrator = MigrationFixture.migrator(properties)) {
@@ -165,7 +147,7 @@ class MigrationRunTest {
 
     @Test
     void replaceTakesARollbackPointAndRollbackRestoresTheTargetExactly() throws Exception {
-        MigrationFixture.seed(fixture.target);
+        SampleDocuments.seed(fixture.target);
         fixture.target.insert("audit", MigrationFixture.NODES.objectNode().put("what", "only in the target"));
         Map<String, String> original = allDocuments(fixture.target);
         try (Migrator migrator = fixture.migrator()) {
@@ -261,6 +243,15 @@ class MigrationRunTest {
         }
     }
 
+    /** ~10 MB of ZIP in 8,000 {@code events}: two 5 MiB parts at least, hex so that deflate cannot shrink it below that. */
+    private void seedTenMegabytesOfEvents() {
+        for (int i = 0; i < 8000; i++) {
+            byte[] noise = new byte[700];
+            ThreadLocalRandom.current().nextBytes(noise);
+            fixture.source.insert("events", MigrationFixture.NODES.objectNode().put("n", i).put("payload", HexFormat.of().formatHex(noise)));
+        }
+    }
+
     /** Stands for the process dying: the migrator catches exceptions, not errors. */
     static final class SimulatedCrash extends Error {
         SimulatedCrash() {
@@ -270,19 +261,9 @@ class MigrationRunTest {
 
     @Test
     void aMigrationKilledMidUploadResumesToAVerifiedFinishWithoutImportingTwice() throws Exception {
-        // ~10 MB of ZIP: two 5 MiB parts at least, hex so that deflate cannot shrink it below that.
-        for (int i = 0; i < 8000; i++) {
-            byte[] noise = new byte[700];
-            ThreadLocalRandom.current().nextBytes(noise);
-            fixture.source.insert("events", MigrationFixture.NODES.objectNode().put("n", i).put("payload", HexFormat.of().formatHex(noise)));
-        }
-        Map<String, String> properties = fixture.properties();
-        properties.put("convex.url", fixture.source.url());
-        properties.put("convex.admin-key", fixture.source.adminKey());
-        BackupManifest backup;
-        try (BackupService service = BackupSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)).createService(new BackupMetrics(), Clock.systemUTC())) {
-            backup = service.run();
-        }
+        seedTenMegabytesOfEvents();
+        Map<String, String> properties = fixture.backupProperties();
+        BackupManifest backup = fixture.backUpSource();
         String id;
         try (Migrator migrator = MigrationFixture.migrator(properties)) {
             migrator.onPartSent(sent -> {
@@ -312,11 +293,7 @@ class MigrationRunTest {
 
     @Test
     void aLiveExportWhoseUploadBreaksLeavesTheTargetUntouchedAndResumes() throws Exception {
-        for (int i = 0; i < 8000; i++) {
-            byte[] noise = new byte[700];
-            ThreadLocalRandom.current().nextBytes(noise);
-            fixture.source.insert("events", MigrationFixture.NODES.objectNode().put("n", i).put("payload", HexFormat.of().formatHex(noise)));
-        }
+        seedTenMegabytesOfEvents();
         String id;
         try (Migrator migrator = fixture.migrator()) {
             migrator.onPartSent(sent -> {
@@ -386,11 +363,7 @@ class MigrationRunTest {
 
     @Test
     void aWrongTargetKeyIsRefused() throws Exception {
-        Map<String, String> properties = fixture.properties();
-        properties.put("migration.target-admin-key", "target-prod|" + "00".repeat(32));
-        try (Migrator migrator = MigrationFixture.migrator(properties)) {
-            assertRefusedWithoutWrites(migrator, fixture.request(fixture.source.url(), null), "rejected the admin key");
-        }
+        assertRefusedWithKey("migration.target-admin-key", "target-prod|" + "00".repeat(32), "rejected the admin key");
     }
 
     @Test
@@ -419,12 +392,10 @@ class MigrationRunTest {
 
     @Test
     void aCorruptedSnapshotIsRefusedBeforeAnythingIsUploaded() throws Exception {
-        Map<String, String> properties = fixture.properties();
-        properties.put("convex.url", fixture.source.url());
-        properties.put("convex.admin-key", fixture.source.adminKey());
+        Map<String, String> properties = fixture.backupProperties();
         BackupManifest backup;
         BackupTarget storage;
-        try (BackupService service = BackupSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)).createService(new BackupMetrics(), Clock.systemUTC())) {
+        try (BackupService service = fixture.backupService()) {
             backup = service.run();
             String zipKey = service.layout().key(backup.snapshotTs(), dev.convexpipeline.backup.BackupLayout.Kind.ZIP);
             byte[] zip;
@@ -441,12 +412,15 @@ class MigrationRunTest {
 
     @Test
     void aWrongSourceKeyIsRefused() throws Exception {
-        Map<String, String> properties = fixture.properties();
-        properties.put("migration.source-admin-key", "source-dev|" + "11".repeat(32));
-        try (Migrator migrator = MigrationFixture.migrator(properties)) {
-            assertRefusedWithoutWrites(migrator, fixture.request(fixture.source.url(), null), "source");
-        }
+        assertRefusedWithKey("migration.source-admin-key", "source-dev|" + "11".repeat(32), "source");
     }
 
-
+    /** A live migration with {@code keySetting} set to a key the deployment does not accept is refused, writing nothing. */
+    private void assertRefusedWithKey(String keySetting, String wrongKey, String reason) throws Exception {
+        Map<String, String> properties = fixture.properties();
+        properties.put(keySetting, wrongKey);
+        try (Migrator migrator = MigrationFixture.migrator(properties)) {
+            assertRefusedWithoutWrites(migrator, fixture.request(fixture.source.url(), null), reason);
+        }
+    }
 }

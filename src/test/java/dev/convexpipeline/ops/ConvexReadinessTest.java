@@ -3,9 +3,9 @@ package dev.convexpipeline.ops;
 import dev.convexpipeline.app.PipelineRuntime;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import dev.convexpipeline.testing.CapturedLogs;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,21 +17,12 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ConvexReadinessTest {
-    private static ConvexEmulator emulator;
-
-    @BeforeAll
-    static void startEmulator() {
-        emulator = new ConvexEmulator(ConvexEmulator.Config.ephemeral()).start();
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        emulator.close();
-    }
+    @RegisterExtension
+    static final ConvexEmulatorExtension convex = ConvexEmulatorExtension.ephemeral();
 
     @Test
     void readyWhenConvexAcceptsTheKey() throws Exception {
-        try (PipelineRuntime pipeline = pipelineWithKey(emulator.adminKey())) {
+        try (PipelineRuntime pipeline = pipelineWithKey(convex.adminKey())) {
             HttpResponse<String> ready = ready(pipeline);
             assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         }
@@ -84,7 +75,7 @@ class ConvexReadinessTest {
                 "camel.server.port", String.valueOf(ManagementEndpointsTest.freePort()),
                 "camel.management.port", String.valueOf(ManagementEndpointsTest.freePort()),
                 "convex.url", "http://127.0.0.1:" + ManagementEndpointsTest.freePort(),
-                "convex.admin-key", emulator.adminKey())).start()) {
+                "convex.admin-key", convex.adminKey())).start()) {
             HttpResponse<String> ready = ready(pipeline);
             assertThat(ready.statusCode()).isEqualTo(503);
             assertThat(ready.body()).contains("convex").contains("not usable");
@@ -95,7 +86,7 @@ class ConvexReadinessTest {
         return PipelineRuntime.create(Path.of("config/application.properties"), Map.of(
                 "camel.server.port", String.valueOf(ManagementEndpointsTest.freePort()),
                 "camel.management.port", String.valueOf(ManagementEndpointsTest.freePort()),
-                "convex.url", emulator.url(),
+                "convex.url", convex.url(),
                 "convex.admin-key", key)).start();
     }
 

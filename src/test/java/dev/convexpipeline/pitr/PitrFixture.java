@@ -11,9 +11,7 @@ import dev.convexpipeline.backup.RetentionPolicy;
 import dev.convexpipeline.backup.SnapshotScanner;
 import dev.convexpipeline.backup.TableDigest;
 import dev.convexpipeline.convex.ConvexClient;
-import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.ConvexValues;
-import dev.convexpipeline.retry.RetryPolicy;
 import dev.convexpipeline.convex.SnapshotPage;
 import dev.convexpipeline.convex.ImportMode;
 import dev.convexpipeline.emulator.ConvexEmulator;
@@ -21,6 +19,7 @@ import dev.convexpipeline.migration.MigrationJournal;
 import dev.convexpipeline.migration.MigrationMetrics;
 import dev.convexpipeline.migration.MigrationSettings;
 import dev.convexpipeline.migration.Migrator;
+import dev.convexpipeline.testing.ConvexEmulatorExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -55,14 +54,11 @@ final class PitrFixture implements AutoCloseable {
      * point in the target's folder, which must not be the source's (it would join the source's chain).
      */
     static ConvexEmulator emulator(String instance) {
-        return new ConvexEmulator(new ConvexEmulator.Config("127.0.0.1", 0, instance, List.of(), java.util.Optional.empty(),
-                false)).start();
+        return new ConvexEmulator(ConvexEmulator.Config.ephemeral().withInstanceName(instance)).start();
     }
 
     static ConvexClient client(ConvexEmulator emulator) {
-        return new ConvexClient(ConvexClientConfig.of(emulator.url(), emulator.adminKey())
-                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(30))
-                .withRetryPolicy(new RetryPolicy(3, Duration.ofMillis(20), Duration.ofMillis(100))));
+        return ConvexEmulatorExtension.quickClient(emulator.url(), emulator.adminKey());
     }
 
     BackupManifest backup() {

@@ -5,18 +5,16 @@ import dev.convexpipeline.backup.BackupTarget;
 import dev.convexpipeline.backup.LocalDirectoryTarget;
 import dev.convexpipeline.migration.MigrationJournal;
 import dev.convexpipeline.migration.MigrationStatus;
-import dev.convexpipeline.backup.ObjectUpload;
 import dev.convexpipeline.backup.SnapshotScanner;
-import dev.convexpipeline.backup.StoredObject;
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.emulator.ConvexEmulator;
+import dev.convexpipeline.testing.ForwardingBackupTarget;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -279,21 +277,9 @@ class PointInTimeRestoreTest {
     }
 
     /** Storage through which the segment uploads but the process "dies" before the manifest. */
-    private static final class DiesBeforeManifest implements BackupTarget {
-        private final BackupTarget delegate;
-
+    private static final class DiesBeforeManifest extends ForwardingBackupTarget {
         DiesBeforeManifest(BackupTarget delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
-        }
-
-        @Override
-        public ObjectUpload beginUpload(String key, long expectedBytes) throws IOException {
-            return delegate.beginUpload(key, expectedBytes);
+            super(delegate);
         }
 
         @Override
@@ -302,21 +288,6 @@ class PointInTimeRestoreTest {
                 throw new IOException("capturing process killed before the manifest");
             }
             delegate.put(key, content, contentType);
-        }
-
-        @Override
-        public InputStream open(String key) throws IOException {
-            return delegate.open(key);
-        }
-
-        @Override
-        public List<StoredObject> list(String prefix) throws IOException {
-            return delegate.list(prefix);
-        }
-
-        @Override
-        public void delete(String key) throws IOException {
-            delegate.delete(key);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.convexpipeline.pitr;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.convexpipeline.PipelineCli;
 import dev.convexpipeline.backup.BackupManifest;
 import dev.convexpipeline.backup.LocalDirectoryTarget;
 import dev.convexpipeline.convex.ConvexClient;
@@ -11,15 +10,13 @@ import dev.convexpipeline.emulator.ConvexEmulator;
 import dev.convexpipeline.migration.MigrationMetrics;
 import dev.convexpipeline.migration.MigrationSettings;
 import dev.convexpipeline.migration.Migrator;
+import dev.convexpipeline.testing.CliRun;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -75,29 +72,30 @@ class RestoreCommandTest {
         fixture.close();
     }
 
-    private record Run(int exit, String out, String err) {
+    /** {@code restore --yes --json} of the moment at {@code at} into the target: exits 0 and reports it verified. */
+    private JsonNode restoreVerified(String at) throws Exception {
+        CliRun restore = run("restore", "--to", target.url(), "--at", at, "--yes", "--json",
+                "--target-key-file", keyFile().toString());
+        assertThat(restore.exit()).as(restore.err()).isZero();
+        JsonNode report = restore.json();
+        assertThat(report.path("verified").asBoolean()).isTrue();
+        return report;
     }
 
-    private Run run(String... args) {
-        CommandLine cli = PipelineCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
+    private CliRun run(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--config", config.toString()));
-        int exit = cli.execute(all.toArray(String[]::new));
-        return new Run(exit, out.toString(), err.toString());
+        return CliRun.of(all);
     }
 
     @Test
     void backupListShowsTheRestorableWindow() throws Exception {
-        Run text = run("backup", "list");
+        CliRun text = run("backup", "list");
         assertThat(text.exit()).as(text.err()).isZero();
         assertThat(text.out()).contains("Restorable windows").contains(base.snapshotTime()).contains("2 segment(s)");
 
-        Run json = run("backup", "list", "--json");
-        JsonNode windows = ConvexValues.MAPPER.readTree(json.out()).path("restorableWindows");
+        CliRun json = run("backup", "list", "--json");
+        JsonNode windows = json.json().path("restorableWindows");
         assertThat(windows).hasSize(1);
         assertThat(windows.get(0).path("fromTs").asLong()).isEqualTo(base.snapshotTs());
         assertThat(windows.get(0).path("toTs").asLong()).isGreaterThan(moment.ts());
@@ -105,9 +103,9 @@ class RestoreCommandTest {
 
     @Test
     void dryRunPrintsTheBaseTheSegmentsAndTheCountsAsOneJsonDocument() throws Exception {
-        Run run = run("restore", "--to", target.url(), "--at", Long.toString(moment.ts()), "--dry-run", "--json");
+        CliRun run = run("restore", "--to", target.url(), "--at", Long.toString(moment.ts()), "--dry-run", "--json");
         assertThat(run.exit()).as(run.err()).isZero();
-        JsonNode plan = ConvexValues.MAPPER.readTree(run.out());
+        JsonNode plan = run.json();
         assertThat(plan.path("dryRun").asBoolean()).isTrue();
         assertThat(plan.path("base").path("id").asText()).isEqualTo(base.id());
         assertThat(plan.path("segments")).hasSize(1);
@@ -115,27 +113,27 @@ class RestoreCommandTest {
         assertThat(plan.path("tables").path("audit").path("documents").asLong()).isEqualTo(1);
         assertThat(target.documents("stale")).as("a dry run writes nothing").hasSize(1);
 
-        Run text = run("restore", "--to", target.url(), "--at", BackupLayoutTime.iso(moment.ts()), "--dry-run");
+        CliRun text = run("restore", "--to", target.url(), "--at", BackupLayoutTime.iso(moment.ts()), "--dry-run");
         assertThat(text.out()).contains("base backup   " + base.id()).contains("dry run: nothing was written");
     }
 
     @Test
     void refusesWithoutKeyWithoutConfirmationAndForABadMomentChangingNothing() {
-        Run noKey = run("restore", "--to", target.url(), "--at", Long.toString(moment.ts()), "--yes");
+        CliRun noKey = run("restore", "--to", target.url(), "--at", Long.toString(moment.ts()), "--yes");
         assertThat(noKey.exit()).isEqualTo(1);
         assertThat(noKey.err()).startsWith("restore failed: the target's admin key is missing")
                 .contains("RESTORE_TARGET_ADMIN_KEY");
 
-        Run unconfirmed = run("restore", "--to", target.url(), "--at", Long.toString(moment.ts()),
+        CliRun unconfirmed = run("restore", "--to", target.url(), "--at", Long.toString(moment.ts()),
                 "--target-key-file", keyFile().toString());
         assertThat(unconfirmed.exit()).isEqualTo(1);
         assertThat(unconfirmed.err()).startsWith("restore failed: ").contains("--yes");
 
-        Run badTime = run("restore", "--to", target.url(), "--at", "yesterday", "--dry-run");
+        CliRun badTime = run("restore", "--to", target.url(), "--at", "yesterday", "--dry-run");
         assertThat(badTime.exit()).isEqualTo(1);
         assertThat(badTime.err()).startsWith("restore failed: --at must be an ISO-8601");
 
-        Run beforeEverything = run("restore", "--to", target.url(), "--at", Long.toString(base.snapshotTs() - 1), "--dry-run");
+        CliRun beforeEverything = run("restore", "--to", target.url(), "--at", Long.toString(base.snapshotTs() - 1), "--dry-run");
         assertThat(beforeEverything.exit()).isEqualTo(1);
         assertThat(beforeEverything.err()).startsWith("restore failed: ").contains("outside every restorable window");
         assertThat(target.documents("stale")).hasSize(1);
@@ -144,11 +142,7 @@ class RestoreCommandTest {
     @Tag("npm")
     @Test
     void restoresVerifiesAndTheOfficialCliExportsTheRestoredDeployment() throws Exception {
-        Run run = run("restore", "--to", target.url(), "--at", Long.toString(moment.ts()), "--yes", "--json",
-                "--target-key-file", keyFile().toString());
-        assertThat(run.exit()).as(run.err()).isZero();
-        JsonNode report = ConvexValues.MAPPER.readTree(run.out());
-        assertThat(report.path("verified").asBoolean()).isTrue();
+        restoreVerified(Long.toString(moment.ts()));
         try (ConvexClient client = PitrFixture.client(target)) {
             assertThat(PitrFixture.read(client).tables()).isEqualTo(moment.tables());
         }
@@ -176,10 +170,10 @@ class RestoreCommandTest {
     void migrateRunFromAMomentIntoAFreshDeploymentVerifiesAndEqualsTheRecordedState() throws Exception {
         ConvexEmulator fresh = PitrFixture.emulator("fresh-target");
         try (ConvexClient client = PitrFixture.client(fresh)) {
-            Run run = run("migrate", "run", "--from", BackupLayoutTime.iso(moment.ts()), "--to", fresh.url(), "--json",
+            CliRun run = run("migrate", "run", "--from", BackupLayoutTime.iso(moment.ts()), "--to", fresh.url(), "--json",
                     "--target-key-file", keyFile(fresh).toString());
             assertThat(run.exit()).as(run.err()).isZero();
-            JsonNode journal = ConvexValues.MAPPER.readTree(run.out());
+            JsonNode journal = run.json();
             assertThat(journal.path("status").asText()).isEqualTo("verified");
             assertThat(journal.path("source").asText()).isEqualTo(BackupLayoutTime.iso(moment.ts()));
             assertThat(journal.path("snapshot").path("instance").asText()).isEqualTo(PitrFixture.INSTANCE + ".point-in-time");
@@ -187,10 +181,10 @@ class RestoreCommandTest {
             assertThat(PitrFixture.read(client).tables()).isEqualTo(moment.tables());
 
             // The same moment again (as a snapshot ts): its stored state is reused, not materialized a second time.
-            Run again = run("migrate", "run", "--from", "at:" + moment.ts(), "--to", fresh.url(), "--mode", "replace-all",
+            CliRun again = run("migrate", "run", "--from", "at:" + moment.ts(), "--to", fresh.url(), "--mode", "replace-all",
                     "--yes", "--json", "--target-key-file", keyFile(fresh).toString());
             assertThat(again.exit()).as(again.err()).isZero();
-            assertThat(ConvexValues.MAPPER.readTree(again.out()).path("snapshot").path("sha256").asText())
+            assertThat(again.json().path("snapshot").path("sha256").asText())
                     .isEqualTo(journal.path("snapshot").path("sha256").asText());
             assertThat(materializedZips()).hasSize(1);
             assertThat(PitrFixture.read(client).tables()).isEqualTo(moment.tables());
@@ -201,23 +195,19 @@ class RestoreCommandTest {
 
     @Test
     void aRestoreIsAMigrationThatMigrateRollbackUndoes() throws Exception {
-        Run restore = run("restore", "--to", target.url(), "--at", BackupLayoutTime.iso(moment.ts()), "--yes", "--json",
-                "--target-key-file", keyFile().toString());
-        assertThat(restore.exit()).as(restore.err()).isZero();
-        JsonNode report = ConvexValues.MAPPER.readTree(restore.out());
-        assertThat(report.path("verified").asBoolean()).isTrue();
+        JsonNode report = restoreVerified(BackupLayoutTime.iso(moment.ts()));
         assertThat(report.path("rollbackPoint").path("instance").asText()).isEqualTo("restore-target");
         String id = report.path("migrationId").asText();
         assertThat(id).startsWith("m-");
         assertThat(target.documents("stale")).as("replace-all cleared a table the moment does not have").isEmpty();
 
-        Run status = run("migrate", "status", id, "--json");
+        CliRun status = run("migrate", "status", id, "--json");
         assertThat(status.exit()).as(status.err()).isZero();
-        assertThat(ConvexValues.MAPPER.readTree(status.out()).path("status").asText()).isEqualTo("verified");
+        assertThat(status.json().path("status").asText()).isEqualTo("verified");
 
-        Run rollback = run("migrate", "rollback", id, "--yes", "--json", "--target-key-file", keyFile().toString());
+        CliRun rollback = run("migrate", "rollback", id, "--yes", "--json", "--target-key-file", keyFile().toString());
         assertThat(rollback.exit()).as(rollback.err()).isZero();
-        assertThat(ConvexValues.MAPPER.readTree(rollback.out()).path("status").asText()).isEqualTo("rolled_back");
+        assertThat(rollback.json().path("status").asText()).isEqualTo("rolled_back");
         assertThat(target.documents("stale")).hasSize(1);
         assertThat(target.documents("messages")).isEmpty();
         assertThat(target.documents("audit")).isEmpty();
@@ -239,9 +229,9 @@ class RestoreCommandTest {
         assertThat(target.documents("stale")).hasSize(1);
         assertThat(target.documents("messages")).isEmpty();
 
-        Run resume = run("migrate", "resume", id, "--json", "--target-key-file", keyFile().toString());
+        CliRun resume = run("migrate", "resume", id, "--json", "--target-key-file", keyFile().toString());
         assertThat(resume.exit()).as(resume.err()).isZero();
-        JsonNode journal = ConvexValues.MAPPER.readTree(resume.out());
+        JsonNode journal = resume.json();
         assertThat(journal.path("status").asText()).isEqualTo("verified");
         long documents = moment.tables().values().stream().mapToLong(Map::size).sum();
         assertThat(journal.path("progress").path("documentsWritten").asLong()).as("imported once").isEqualTo(documents);

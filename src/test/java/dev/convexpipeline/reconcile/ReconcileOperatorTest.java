@@ -2,17 +2,14 @@ package dev.convexpipeline.reconcile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.convexpipeline.PipelineCli;
 import dev.convexpipeline.app.PipelineRuntime;
+import dev.convexpipeline.testing.CliRun;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -125,13 +122,13 @@ class ReconcileOperatorTest {
         settings().forEach((k, v) -> text.append(k).append(" = ").append(v).append('\n'));
         Files.writeString(config, text);
 
-        Result dry = cli("reconcile", "--config", config.toString(), "--dry-run");
+        CliRun dry = CliRun.of("reconcile", "--config", config.toString(), "--dry-run");
         assertThat(dry.exit()).isZero();
         assertThat(dry.out()).contains("dry run: nothing was changed").contains("WOULD").contains("sub_tier")
                 .contains("tier basic→pro");
         assertThat(fx.entitlement("sub_tier").path("tier").asText()).isEqualTo("basic");
 
-        Result run = cli("reconcile", "--config", config.toString(), "--json");
+        CliRun run = CliRun.of("reconcile", "--config", config.toString(), "--json");
         assertThat(run.exit()).isZero();
         JsonNode report = JSON.readTree(run.out());
         assertThat(report.path("status").asText()).isEqualTo("completed");
@@ -139,27 +136,14 @@ class ReconcileOperatorTest {
         assertThat(report.path("created").asLong()).isEqualTo(1);
         assertThat(fx.entitlement("sub_tier").path("tier").asText()).isEqualTo("pro");
 
-        Result status = cli("reconcile", "--config", config.toString(), "--status");
+        CliRun status = CliRun.of("reconcile", "--config", config.toString(), "--status");
         assertThat(JSON.readTree(status.out()).path("lastCompleted").path("runId").asText())
                 .isEqualTo(report.path("runId").asText());
 
         fx.stripe.inject(new FakeStripe.Fault(500, Map.of("Stripe-Should-Retry", "false")));
-        Result failed = cli("reconcile", "--config", config.toString());
+        CliRun failed = CliRun.of("reconcile", "--config", config.toString());
         assertThat(failed.exit()).isEqualTo(1);
         assertThat(failed.err()).contains("reconcile failed");
-    }
-
-    private record Result(int exit, String out, String err) {
-    }
-
-    private static Result cli(String... args) {
-        CommandLine cli = PipelineCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Result(exit, out.toString(), err.toString());
     }
 
     private static JsonNode waitForCompleted(int port, String runId) throws Exception {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import static dev.convexpipeline.reconcile.FakeStripe.subscription;
 import static dev.convexpipeline.reconcile.ReconcileFixture.DAY;
@@ -57,16 +58,10 @@ class ReconcileResumeTest {
     @Test
     void aRunKilledAfterSomePagesResumesAndEndsAsAnUninterruptedRun() throws Exception {
         long base = ReconcileFixture.now();
-        Map<String, String> expected;
-        ReconcileReport uninterrupted;
-        try (ReconcileFixture reference = new ReconcileFixture()) {
-            seed(reference, base);
-            uninterrupted = reference.reconciler().run("test", false);
-            expected = reference.entitlements();
-        }
-        assertThat(uninterrupted.status()).isEqualTo("completed");
-        assertThat(uninterrupted.count("created") + uninterrupted.count("updated") + uninterrupted.count("revoked"))
-                .isGreaterThan(200);
+        Reference uninterrupted = uninterruptedRun(fx -> seed(fx, base));
+        assertThat(uninterrupted.report().status()).isEqualTo("completed");
+        assertThat(uninterrupted.report().count("created") + uninterrupted.report().count("updated")
+                + uninterrupted.report().count("revoked")).isGreaterThan(200);
 
         try (ReconcileFixture fx = new ReconcileFixture()) {
             seed(fx, base);
@@ -79,7 +74,7 @@ class ReconcileResumeTest {
             assertThat(stuck.await(30, TimeUnit.SECONDS)).isTrue();
             assertThat(fx.state().path("cursor").asText()).as("checkpointed after page 2").isEqualTo("sub_0150");
             // The behaviour under test: the stuck run's 1 s lease runs out, so the next run may take it over.
-            Thread.sleep(1500);
+            awaitLeaseRunOut(fx, 1000);
 
             String previousOwner = fx.state().path("owner").asText();
             ReconcileReport resumed;
@@ -91,9 +86,9 @@ class ReconcileResumeTest {
 
             assertThat(resumed.status()).isEqualTo("completed");
             assertThat(resumed.resumes()).isEqualTo(1);
-            assertThat(fx.entitlements()).isEqualTo(expected);
+            assertThat(fx.entitlements()).isEqualTo(uninterrupted.entitlements());
             for (String counter : COUNTED) {
-                assertThat(resumed.count(counter)).as(counter).isEqualTo(uninterrupted.count(counter));
+                assertThat(resumed.count(counter)).as(counter).isEqualTo(uninterrupted.report().count(counter));
             }
             // Pages answered: 1 and 2 once (the held third request never answered), then the resumed run from the cursor.
             assertThat(fx.stripe.startingAfters()).containsExactly("null", "sub_0250", "sub_0150", "sub_0050");
@@ -101,7 +96,7 @@ class ReconcileResumeTest {
             fx.stripe.release();
             ReconcileReport late = killed.get(60, TimeUnit.SECONDS);
             assertThat(late.status()).as("the stopped instance lost its run and wrote nothing").isEqualTo("abandoned");
-            assertThat(fx.entitlements()).isEqualTo(expected);
+            assertThat(fx.entitlements()).isEqualTo(uninterrupted.entitlements());
             assertThat(fx.state().path("status").asText()).isEqualTo("completed");
             assertThat(fx.state().path("lastCompletedRunId").asText()).isEqualTo(resumed.runId());
         }
@@ -110,13 +105,7 @@ class ReconcileResumeTest {
     @Test
     void aReconcileProcessKilledMidRunIsResumedByTheNextTrigger() throws Exception {
         long base = ReconcileFixture.now();
-        Map<String, String> expected;
-        ReconcileReport uninterrupted;
-        try (ReconcileFixture reference = new ReconcileFixture()) {
-            seedMany(reference, base);
-            uninterrupted = reference.reconciler().run("test", false);
-            expected = reference.entitlements();
-        }
+        Reference uninterrupted = uninterruptedRun(fx -> seedMany(fx, base));
 
         try (ReconcileFixture fx = new ReconcileFixture()) {
             seedMany(fx, base);
@@ -147,7 +136,7 @@ class ReconcileResumeTest {
             String cursorAtKill = fx.state().path("cursor").asText();
             assertThat(fx.state().path("status").asText()).isEqualTo("running");
             // The behaviour under test: the killed process's 1 s lease runs out, so the next trigger may resume its run.
-            Thread.sleep(1200);
+            awaitLeaseRunOut(fx, 1000);
 
             ReconcileSettings shortLease = new ReconcileSettings(FakeStripe.API_KEY, fx.stripe.apiBase(), 1000, 5,
                     Duration.ofMillis(20), Duration.ofMillis(200), Duration.ofSeconds(1),
@@ -161,11 +150,28 @@ class ReconcileResumeTest {
             assertThat(fx.stripe.startingAfters().get(listedBefore)).as("resumed from the last written page")
                     .isEqualTo(cursorAtKill);
             assertThat(fx.stripe.subscriptionListRequests() - listedBefore).isLessThan(20);
-            assertThat(fx.entitlements()).isEqualTo(expected);
+            assertThat(fx.entitlements()).isEqualTo(uninterrupted.entitlements());
             for (String counter : COUNTED) {
-                assertThat(resumed.count(counter)).as(counter).isEqualTo(uninterrupted.count(counter));
+                assertThat(resumed.count(counter)).as(counter).isEqualTo(uninterrupted.report().count(counter));
             }
         }
+    }
+
+    /** What one uninterrupted run makes of the same seed: the report and entitlements a resumed run must match. */
+    private record Reference(ReconcileReport report, Map<String, String> entitlements) {
+    }
+
+    private static Reference uninterruptedRun(Consumer<ReconcileFixture> seed) throws Exception {
+        try (ReconcileFixture reference = new ReconcileFixture()) {
+            seed.accept(reference);
+            return new Reference(reference.reconciler().run("test", false), reference.entitlements());
+        }
+    }
+
+    /** Until the stored run's last heartbeat is older than {@code leaseMs}: then another owner may take it over. */
+    private static void awaitLeaseRunOut(ReconcileFixture fx, long leaseMs) {
+        await("the stopped run's lease running out").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                .until(() -> System.currentTimeMillis() - fx.state().path("heartbeatAt").asLong() > leaseMs);
     }
 
     /** 2,000 subscriptions (20 pages) with drift on every page. */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * reconcile:begin and reconcile:finish are retried by the client after a lost reply (the mutation
@@ -61,10 +62,11 @@ class ReconcileRetrySafetyTest {
     }
 
     @Test
-    void aTakeOverWhoseReplyIsLostStillReportsTheResumedRun() throws InterruptedException {
+    void aTakeOverWhoseReplyIsLostStillReportsTheResumedRun() {
         store.begin("run-dead", "owner-dead", LEASE_MS);
-        // Time passing is the point: 20 ms on, the dead owner's heartbeat is older than the 10 ms lease the take-over passes.
-        Thread.sleep(20);
+        // Time passing is the point: the dead owner's heartbeat must be older than the 10 ms lease the take-over passes.
+        await("the dead owner's heartbeat older than 10 ms").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> System.currentTimeMillis() - store.state().orElseThrow().path("heartbeatAt").asLong() > 10);
         proxy.loseReplyNext(1, "reconcile:begin");
         // A 10 ms lease: the dead owner's has run out, the take-over's own (stamped by the first call) has not.
         JsonNode state = store.begin("run-2", "owner-b", 10);

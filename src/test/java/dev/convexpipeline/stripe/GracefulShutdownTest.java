@@ -6,6 +6,7 @@ import dev.convexpipeline.emulator.ConvexEmulator;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import static dev.convexpipeline.stripe.StripeFixture.event;
 import static dev.convexpipeline.stripe.StripeFixture.now;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Stopping the pipeline lets a webhook already being applied finish and answer, instead of cutting it off. */
 class GracefulShutdownTest {
@@ -25,6 +27,7 @@ class GracefulShutdownTest {
             byte[] body = event("evt_shutdown_1", "product.updated", now(), "{\"id\":\"prod_1\"}");
             // The Convex mutation takes 2 s: the stop arrives while the delivery is in flight.
             slowConvex.delayNext(1, 2000);
+            long mutationsBefore = mutations(slowConvex);
             CompletableFuture<HttpResponse<String>> delivery = CompletableFuture.supplyAsync(() -> {
                 try {
                     return StripeFixture.send(pipeline, body);
@@ -32,7 +35,8 @@ class GracefulShutdownTest {
                     throw new IllegalStateException(e);
                 }
             });
-            Thread.sleep(700);
+            await("the delivery's Convex call held by the proxy").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> mutations(slowConvex) > mutationsBefore);
             long stopping = System.nanoTime();
             pipeline.close();
 
@@ -42,5 +46,9 @@ class GracefulShutdownTest {
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopping)).as("stop waited for it").isGreaterThan(500);
             assertThat(StripeFixture.ledger(emulator, "evt_shutdown_1").path("outcome").asText()).isEqualTo("ignored");
         }
+    }
+
+    private static long mutations(FaultInjectingProxy proxy) {
+        return proxy.requestLines().stream().filter(line -> line.startsWith("POST /api/mutation")).count();
     }
 }

@@ -2,15 +2,12 @@ package dev.convexpipeline.stripe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.convexpipeline.PipelineCli;
 import dev.convexpipeline.app.PipelineRuntime;
 import dev.convexpipeline.emulator.ConvexEmulator;
+import dev.convexpipeline.testing.CliRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,13 +91,8 @@ class StripeOperationsTest {
     }
 
     private static String run(String... args) {
-        CommandLine cli = PipelineCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        assertThat(code).as("exit code; stderr: %s", err).isZero();
-        return out.toString();
+        CliRun run = CliRun.of(args);
+        assertThat(run.exit()).as("exit code; stderr: %s", run.err()).isZero();
+        return run.out();
     }
 }

@@ -20,21 +20,9 @@ import java.util.concurrent.TimeUnit;
  * Started from the same class path as this JVM; the process is killed on {@link #close()} and on
  * exit of this JVM.
  */
-public final class EmulatorProcess implements AutoCloseable {
+public record EmulatorProcess(Process process, String url, String adminKey, Path log) implements AutoCloseable {
     /** The emulator's standalone command (picocli), owned by the emulator package. */
     static final String MAIN_CLASS = "dev.convexpipeline.emulator.EmulatorCommand";
-
-    private final Process process;
-    private final String url;
-    private final String adminKey;
-    private final Path log;
-
-    private EmulatorProcess(Process process, String url, String adminKey, Path log) {
-        this.process = process;
-        this.url = url;
-        this.adminKey = adminKey;
-        this.log = log;
-    }
 
     public static EmulatorProcess start(String heap) throws IOException, InterruptedException {
         int port;
@@ -52,14 +40,6 @@ public final class EmulatorProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         emulator.awaitReady(Duration.ofSeconds(60));
         return emulator;
-    }
-
-    public String url() {
-        return url;
-    }
-
-    public String adminKey() {
-        return adminKey;
     }
 
     private void awaitReady(Duration timeout) throws IOException, InterruptedException {

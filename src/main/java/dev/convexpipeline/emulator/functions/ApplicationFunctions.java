@@ -14,6 +14,7 @@ import dev.convexpipeline.emulator.store.DatabaseReader;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -45,28 +46,12 @@ public final class ApplicationFunctions {
             Args.allowOnly(args);
             return array(oldestFirst(ctx.db(), "users", doc -> true));
         });
-        registry.internalQuery("users:getByAuthSubject", (ctx, args) -> {
-            Args.allowOnly(args, "authSubject");
-            String subject = Args.requiredString(args, "authSubject");
-            return first(byIndex(ctx.db(), "users", "authSubject", subject));
-        });
-        registry.internalQuery("users:getByStripeCustomerId", (ctx, args) -> {
-            Args.allowOnly(args, "stripeCustomerId");
-            String customer = Args.requiredString(args, "stripeCustomerId");
-            return first(byIndex(ctx.db(), "users", "stripeCustomerId", customer));
-        });
+        lookUp(registry, "users:getByAuthSubject", "users", "authSubject", ApplicationFunctions::first);
+        lookUp(registry, "users:getByStripeCustomerId", "users", "stripeCustomerId", ApplicationFunctions::first);
         registry.internalMutation("users:upsert", ApplicationFunctions::upsertUser);
         registry.internalMutation("users:linkStripeCustomer", ApplicationFunctions::linkStripeCustomer);
-        registry.internalQuery("entitlements:listByUser", (ctx, args) -> {
-            Args.allowOnly(args, "userId");
-            String userId = Args.requiredString(args, "userId");
-            return array(byIndex(ctx.db(), "entitlements", "userId", userId));
-        });
-        registry.internalQuery("entitlements:getBySubscription", (ctx, args) -> {
-            Args.allowOnly(args, "stripeSubscriptionId");
-            String subscription = Args.requiredString(args, "stripeSubscriptionId");
-            return first(byIndex(ctx.db(), "entitlements", "stripeSubscriptionId", subscription));
-        });
+        lookUp(registry, "entitlements:listByUser", "entitlements", "userId", ApplicationFunctions::array);
+        lookUp(registry, "entitlements:getBySubscription", "entitlements", "stripeSubscriptionId", ApplicationFunctions::first);
         registry.internalQuery("ops:tableCounts", (ctx, args) -> {
             Args.allowOnly(args);
             ObjectNode counts = NODES.objectNode();
@@ -144,6 +129,18 @@ public final class ApplicationFunctions {
      * The documents whose {@code field} equals {@code value}, oldest first, read through the
      * contract's {@code by_<field>} index (then ordered by creation time, as the scan was).
      */
+    /**
+     * A query whose one string argument is named like the index it looks up ({@code users.by_authSubject} takes
+     * {@code authSubject}); {@code answer} makes the result of the matching documents (the first, or all of them).
+     */
+    private static void lookUp(FunctionRegistry registry, String path, String table, String field,
+                               Function<List<ObjectNode>, JsonNode> answer) {
+        registry.internalQuery(path, (ctx, args) -> {
+            Args.allowOnly(args, field);
+            return answer.apply(byIndex(ctx.db(), table, field, Args.requiredString(args, field)));
+        });
+    }
+
     private static List<ObjectNode> byIndex(DatabaseReader db, String table, String field, String value) {
         return byIndex(db, table, field, TextNode.valueOf(value));
     }

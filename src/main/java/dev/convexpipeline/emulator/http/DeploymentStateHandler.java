@@ -9,14 +9,7 @@ import io.vertx.ext.web.RoutingContext;
  * deployment_state routes: an admin key is required, the answer is 200 with an empty body, and
  * pausing a paused deployment (or unpausing a running one) is not an error.
  */
-public final class DeploymentStateHandler {
-    private final DeploymentState state;
-    private final AdminKeys adminKeys;
-
-    public DeploymentStateHandler(DeploymentState state, AdminKeys adminKeys) {
-        this.state = state;
-        this.adminKeys = adminKeys;
-    }
+public record DeploymentStateHandler(DeploymentState state, AdminKeys adminKeys) {
 
     public void pause(RoutingContext ctx) {
         requireAdmin(ctx);

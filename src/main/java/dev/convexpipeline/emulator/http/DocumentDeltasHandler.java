@@ -19,15 +19,9 @@ import java.util.NavigableMap;
  * The emulator remembers changes made since it started, not before, and forgets the oldest past its
  * retention ({@code DocumentStore#forgetChangesThrough}); an older cursor answers OutOfRetention, as Convex does.
  */
-final class DocumentDeltasHandler {
+record DocumentDeltasHandler(DocumentStore store) {
     static final int PAGE_LIMIT = 128;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-
-    private final DocumentStore store;
-
-    DocumentDeltasHandler(DocumentStore store) {
-        this.store = store;
-    }
 
     void handle(RoutingContext ctx, boolean jsonBody) {
         ObjectNode args = jsonBody ? JsonBodies.object(ctx) : queryArgs(ctx);

@@ -5,14 +5,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.convex.ImportFormat;
+import dev.convexpipeline.convex.ImportMode;
 import dev.convexpipeline.emulator.functions.FunctionKind;
 import dev.convexpipeline.emulator.functions.FunctionOutcome;
 import dev.convexpipeline.emulator.functions.FunctionPath;
 import dev.convexpipeline.emulator.functions.FunctionRunner;
 import dev.convexpipeline.emulator.functions.Identity;
 import dev.convexpipeline.emulator.snapshot.ExportService;
-import dev.convexpipeline.emulator.snapshot.ImportFormat;
-import dev.convexpipeline.emulator.snapshot.ImportMode;
 import dev.convexpipeline.emulator.snapshot.ImportService;
 import dev.convexpipeline.emulator.store.DatabaseSnapshot;
 import dev.convexpipeline.emulator.store.DocumentStore;
@@ -124,27 +124,13 @@ public final class EmulatorRoutes {
         blocking(router.post("/api/cancel_import").handler(json), this::cancelImport);
         router.post("/api/import").handler(this::legacyImport);
 
-        blocking(router.get("/api/list_snapshot"), ctx -> {
-            requireAdmin(ctx);
-            listSnapshot.handle(ctx, false);
-        });
-        blocking(router.post("/api/list_snapshot").handler(json), ctx -> {
-            requireAdmin(ctx);
-            listSnapshot.handle(ctx, true);
-        });
-        blocking(router.get("/api/test_streaming_export_connection"), ctx -> {
-            requireAdmin(ctx);
-            json(ctx, 200, NODES.nullNode());
-        });
+        // Streaming export (docs/convex-wire.md §4): admin only; GET takes query parameters, POST a JSON body.
+        blocking(router.get("/api/list_snapshot"), adminOnly(ctx -> listSnapshot.handle(ctx, false)));
+        blocking(router.post("/api/list_snapshot").handler(json), adminOnly(ctx -> listSnapshot.handle(ctx, true)));
+        blocking(router.get("/api/test_streaming_export_connection"), adminOnly(ctx -> json(ctx, 200, NODES.nullNode())));
         blocking(router.get("/api/get_table_column_names"), this::tableColumnNames);
-        blocking(router.get("/api/document_deltas"), ctx -> {
-            requireAdmin(ctx);
-            documentDeltas.handle(ctx, false);
-        });
-        blocking(router.post("/api/document_deltas").handler(json), ctx -> {
-            requireAdmin(ctx);
-            documentDeltas.handle(ctx, true);
-        });
+        blocking(router.get("/api/document_deltas"), adminOnly(ctx -> documentDeltas.handle(ctx, false)));
+        blocking(router.post("/api/document_deltas").handler(json), adminOnly(ctx -> documentDeltas.handle(ctx, true)));
 
         new CliRoutes(store, adminKeys).register(router, json, this::blocking);
 
@@ -165,26 +151,45 @@ public final class EmulatorRoutes {
 
     // ---- function calls ----------------------------------------------------------------------------
 
-    private void callFunction(RoutingContext ctx, FunctionKind kind) {
+    /**
+     * A function call as the call routes read it, in the backend's order (so the first problem is the one reported):
+     * credentials, the client's default result format, the JSON body, its {@code path} (unless the URL names the
+     * function) and its {@code args}.
+     */
+    private record CallRequest(AdminKeys.Credentials credentials, String defaultFormat, ObjectNode body, String path,
+                               JsonNode args) {
+        /** The body's {@code format}, else the client's default. */
+        String format() {
+            return formatOr(defaultFormat);
+        }
+
+        String formatOr(String fallback) {
+            String format = JsonBodies.optionalString(body, "format");
+            return format != null ? format : fallback;
+        }
+    }
+
+    private CallRequest callRequest(RoutingContext ctx, boolean pathInBody) {
         AdminKeys.Credentials credentials = credentials(ctx);
         String defaultFormat = ClientVersions.defaultFormat(ctx.request().getHeader("Convex-Client"));
         ObjectNode body = JsonBodies.object(ctx);
-        String path = JsonBodies.requiredString(body, "path");
-        JsonNode args = JsonBodies.required(body, "args");
-        String format = JsonBodies.optionalString(body, "format");
-        FunctionPath functionPath = parsePath(path);
-        Identity identity = adminKeys.authenticate(credentials);
-        FunctionOutcome outcome = runner.call(new FunctionRunner.Call(functionPath, kind,
-                FunctionRunner.Route.PUBLIC_API, identity, args, null));
-        sendOutcome(ctx, outcome, format != null ? format : defaultFormat);
+        String path = pathInBody ? JsonBodies.requiredString(body, "path") : null;
+        return new CallRequest(credentials, defaultFormat, body, path, JsonBodies.required(body, "args"));
+    }
+
+    private void callFunction(RoutingContext ctx, FunctionKind kind) {
+        CallRequest call = callRequest(ctx, true);
+        String format = call.format();
+        FunctionPath functionPath = parsePath(call.path());
+        Identity identity = adminKeys.authenticate(call.credentials());
+        sendOutcome(ctx, runner.call(new FunctionRunner.Call(functionPath, kind, FunctionRunner.Route.PUBLIC_API,
+                identity, call.args(), null)), format);
     }
 
     private void runByIdentifier(RoutingContext ctx) {
-        AdminKeys.Credentials credentials = credentials(ctx);
-        ClientVersions.defaultFormat(ctx.request().getHeader("Convex-Client"));
-        ObjectNode body = JsonBodies.object(ctx);
-        JsonNode args = JsonBodies.required(body, "args");
-        String format = JsonBodies.optionalString(body, "format");
+        CallRequest call = callRequest(ctx, false);
+        // /api/run answers JSON unless asked otherwise, whatever the client's version.
+        String format = call.formatOr("json");
         String[] segments = ctx.pathParam("identifier").split("/");
         List<String> parts = new ArrayList<>();
         for (String segment : segments) {
@@ -198,28 +203,23 @@ public final class EmulatorRoutes {
         }
         String path = String.join("/", parts.subList(0, parts.size() - 1)) + ":" + parts.get(parts.size() - 1);
         FunctionPath functionPath = parsePath(path);
-        Identity identity = adminKeys.authenticate(credentials);
-        FunctionOutcome outcome = runner.call(new FunctionRunner.Call(functionPath, null,
-                FunctionRunner.Route.ANY_FUNCTION, identity, args, null));
-        sendOutcome(ctx, outcome, format != null ? format : "json");
+        Identity identity = adminKeys.authenticate(call.credentials());
+        sendOutcome(ctx, runner.call(new FunctionRunner.Call(functionPath, null, FunctionRunner.Route.ANY_FUNCTION,
+                identity, call.args(), null)), format);
     }
 
     private void callAnyFunction(RoutingContext ctx) {
-        AdminKeys.Credentials credentials = credentials(ctx);
-        String defaultFormat = ClientVersions.defaultFormat(ctx.request().getHeader("Convex-Client"));
-        ObjectNode body = JsonBodies.object(ctx);
-        String path = JsonBodies.requiredString(body, "path");
-        JsonNode args = JsonBodies.required(body, "args");
-        String format = JsonBodies.optionalString(body, "format");
-        String componentPath = JsonBodies.optionalString(body, "componentPath");
-        FunctionPath functionPath = parsePath(path);
-        Identity identity = adminKeys.authenticate(credentials);
+        CallRequest call = callRequest(ctx, true);
+        String format = call.format();
+        String componentPath = JsonBodies.optionalString(call.body(), "componentPath");
+        FunctionPath functionPath = parsePath(call.path());
+        Identity identity = adminKeys.authenticate(call.credentials());
         AdminKeys.requireAdmin(identity);
         FunctionOutcome outcome = componentPath != null && !componentPath.isEmpty()
                 ? FunctionOutcome.componentNotFound(componentPath)
                 : runner.call(new FunctionRunner.Call(functionPath, null, FunctionRunner.Route.ANY_FUNCTION, identity,
-                        args, null));
-        sendOutcome(ctx, outcome, format != null ? format : defaultFormat);
+                        call.args(), null));
+        sendOutcome(ctx, outcome, format);
     }
 
     private void queryBatch(RoutingContext ctx) {
@@ -260,21 +260,16 @@ public final class EmulatorRoutes {
     }
 
     private void queryAtTimestamp(RoutingContext ctx) {
-        AdminKeys.Credentials credentials = credentials(ctx);
-        String defaultFormat = ClientVersions.defaultFormat(ctx.request().getHeader("Convex-Client"));
-        ObjectNode body = JsonBodies.object(ctx);
-        String path = JsonBodies.requiredString(body, "path");
-        JsonNode args = JsonBodies.required(body, "args");
-        String ts = JsonBodies.requiredString(body, "ts");
-        String format = JsonBodies.optionalString(body, "format");
+        CallRequest call = callRequest(ctx, true);
+        String ts = JsonBodies.requiredString(call.body(), "ts");
+        String format = call.format();
         long timestamp = decodeTimestamp(ts);
-        FunctionPath functionPath = parsePath(path);
-        Identity identity = adminKeys.authenticate(credentials);
+        FunctionPath functionPath = parsePath(call.path());
+        Identity identity = adminKeys.authenticate(call.credentials());
         DatabaseSnapshot snapshot = store.at(timestamp).orElseThrow(() -> new ApiException(503, "OutOfRetention",
                 "Timestamp " + timestamp + " is outside the emulator's retained snapshots; call /api/query_ts again"));
-        FunctionOutcome outcome = runner.call(new FunctionRunner.Call(functionPath, FunctionKind.QUERY,
-                FunctionRunner.Route.PUBLIC_API, identity, args, snapshot));
-        sendOutcome(ctx, outcome, format != null ? format : defaultFormat);
+        sendOutcome(ctx, runner.call(new FunctionRunner.Call(functionPath, FunctionKind.QUERY,
+                FunctionRunner.Route.PUBLIC_API, identity, call.args(), snapshot)), format);
     }
 
     private void checkAdminKey(RoutingContext ctx) {
@@ -429,9 +424,9 @@ public final class EmulatorRoutes {
         if (format == null) {
             throw badArgs(jsonBody, where + "missing field `format`");
         }
-        ImportFormat importFormat = ImportFormat.fromApiName(format).orElseThrow(() -> badArgs(jsonBody, where
+        ImportFormat importFormat = ImportFormat.fromWireName(format).orElseThrow(() -> badArgs(jsonBody, where
                 + "unknown variant `" + format + "`, expected one of `csv`, `jsonLines`, `jsonArray`, `zip`"));
-        ImportMode importMode = mode == null ? ImportMode.REQUIRE_EMPTY : ImportMode.fromApiName(mode).orElseThrow(() ->
+        ImportMode importMode = mode == null ? ImportMode.REQUIRE_EMPTY : ImportMode.fromWireName(mode).orElseThrow(() ->
                 badArgs(jsonBody, where + "unknown variant `" + mode
                         + "`, expected one of `requireEmpty`, `append`, `replace`, `replaceAll`"));
         return new ImportService.ImportRequest(importFormat, importMode, tableName);
@@ -508,6 +503,14 @@ public final class EmulatorRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiException.badJsonBody("Failed to deserialize the JSON body into the target type: ts: " + e.getMessage());
         }
+    }
+
+    /** {@code handler} once the request has shown an admin key. */
+    private Handler<RoutingContext> adminOnly(Handler<RoutingContext> handler) {
+        return ctx -> {
+            requireAdmin(ctx);
+            handler.handle(ctx);
+        };
     }
 
     private void blocking(Route route, Handler<RoutingContext> handler) {

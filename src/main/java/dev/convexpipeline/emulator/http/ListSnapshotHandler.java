@@ -19,15 +19,9 @@ import java.util.Map;
  * snapshot timestamp. The first page pins the snapshot, so later pages read exactly the same data
  * however many commits happen in between.
  */
-final class ListSnapshotHandler {
+record ListSnapshotHandler(DocumentStore store) {
     static final int PAGE_SIZE = 1024;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-
-    private final DocumentStore store;
-
-    ListSnapshotHandler(DocumentStore store) {
-        this.store = store;
-    }
 
     private record Cursor(int tableNumber, String internalIdHex) {
     }

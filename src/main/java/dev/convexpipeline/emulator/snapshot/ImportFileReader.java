@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.convex.ImportFormat;
 import dev.convexpipeline.emulator.store.DocumentRules;
 import dev.convexpipeline.emulator.store.TableNames;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;

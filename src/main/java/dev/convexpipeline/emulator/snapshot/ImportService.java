@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexIds;
 import dev.convexpipeline.convex.ConvexValues;
+import dev.convexpipeline.convex.ImportFormat;
+import dev.convexpipeline.convex.ImportMode;
 import dev.convexpipeline.emulator.functions.SystemFunctions;
 import dev.convexpipeline.emulator.http.ApiException;
 import dev.convexpipeline.emulator.storage.FileStorage;
+import dev.convexpipeline.emulator.storage.ScratchFiles;
 import dev.convexpipeline.emulator.store.DatabaseSnapshot;
 import dev.convexpipeline.emulator.store.DocumentStore;
 import dev.convexpipeline.emulator.store.StoredTable;
@@ -116,7 +119,7 @@ public final class ImportService {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not assemble upload " + uploadToken + " in " + uploadDirectory, e);
         }
-        deleteQuietly(directory);
+        ScratchFiles.deleteQuietly(directory);
         String importId = createImport(request, combined);
         worker.execute(() -> analyze(importId));
         return importId;
@@ -125,7 +128,7 @@ public final class ImportService {
     /** Writes a whole file for the legacy single-request import. */
     public Path newLegacyUploadFile() {
         String token = startUpload();
-        deleteQuietly(uploadDirectory.resolve(token));
+        ScratchFiles.deleteQuietly(uploadDirectory.resolve(token));
         return uploadDirectory.resolve(token + ".upload");
     }
 
@@ -133,7 +136,14 @@ public final class ImportService {
 
     /** Moves a waiting import to in_progress and applies it in the background; otherwise a no-op. */
     public void performImport(String importId) {
-        boolean started = store.write(tx -> {
+        if (startIfWaiting(importId)) {
+            worker.execute(() -> apply(importId));
+        }
+    }
+
+    /** Moves the import to in_progress if it waits for confirmation; false, changing nothing, otherwise. */
+    private boolean startIfWaiting(String importId) {
+        return store.write(tx -> {
             ObjectNode doc = findImport(tx.get(importId), importId, tx.table(SystemFunctions.SNAPSHOT_IMPORTS_TABLE));
             if (!"waiting_for_confirmation".equals(doc.path("state").path("state").asText())) {
                 return false;
@@ -141,9 +151,6 @@ public final class ImportService {
             replaceState(tx, importId, inProgress("Importing"));
             return true;
         }).result();
-        if (started) {
-            worker.execute(() -> apply(importId));
-        }
     }
 
     public void cancelImport(String importId) {
@@ -173,15 +180,7 @@ public final class ImportService {
     }
 
     private void performImportSynchronously(String importId) {
-        boolean waiting = store.write(tx -> {
-            ObjectNode doc = tx.get(importId);
-            if (!"waiting_for_confirmation".equals(doc.path("state").path("state").asText())) {
-                return false;
-            }
-            replaceState(tx, importId, inProgress("Importing"));
-            return true;
-        }).result();
-        if (waiting) {
+        if (startIfWaiting(importId)) {
             apply(importId);
         }
     }
@@ -315,22 +314,9 @@ public final class ImportService {
 
     /** The uploaded file is only needed until the import finished one way or the other. */
     private void discardUploadedFile(String importId) {
-        store.latest().get(importId).ifPresent(doc -> deleteQuietly(Path.of(doc.path("object_key").asText())));
+        store.latest().get(importId).ifPresent(doc -> ScratchFiles.deleteQuietly(Path.of(doc.path("object_key").asText())));
     }
 
-    private static void deleteQuietly(Path path) {
-        try (java.util.stream.Stream<Path> paths = Files.isDirectory(path) ? Files.walk(path) : java.util.stream.Stream.of(path)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.debug("Could not delete {}: {}", p, e.toString());
-                }
-            });
-        } catch (IOException e) {
-            LOG.debug("Could not delete {}: {}", path, e.toString());
-        }
-    }
 
     /**
      * Creates destination tables as their first document (or end of table) arrives, and inserts
@@ -544,8 +530,7 @@ public final class ImportService {
     private ImportPlan plan(String importId) {
         ObjectNode doc = store.latest().get(importId).orElseThrow();
         JsonNode format = doc.get("format");
-        ImportFormat importFormat = java.util.Arrays.stream(ImportFormat.values())
-                .filter(f -> f.storedName().equals(format.path("format").asText())).findFirst().orElseThrow();
+        ImportFormat importFormat = ImportFormat.fromStoredName(format.path("format").asText()).orElseThrow();
         String table = format.has("table") ? format.get("table").asText() : null;
         ImportMode mode = ImportMode.fromStoredName(doc.path("mode").asText()).orElseThrow();
         return new ImportPlan(new ImportRequest(importFormat, mode, table), Path.of(doc.get("object_key").asText()));

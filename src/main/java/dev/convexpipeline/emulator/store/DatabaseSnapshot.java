@@ -56,14 +56,8 @@ public final class DatabaseSnapshot {
 
     /** Looks a document up by its {@code _id}; empty for a malformed ID or a missing document. */
     public Optional<ObjectNode> get(String id) {
-        ConvexIds.DocumentId decoded;
-        try {
-            decoded = ConvexIds.decode(id);
-        } catch (ConvexIds.InvalidIdException e) {
-            return Optional.empty();
-        }
-        return tableByNumber(decoded.tableNumber())
-                .map(table -> table.documents().get(HexFormat.of().formatHex(decoded.internalId())));
+        return ConvexIds.tryDecode(id).flatMap(decoded -> tableByNumber(decoded.tableNumber())
+                .map(table -> table.documents().get(HexFormat.of().formatHex(decoded.internalId()))));
     }
 
     Map<String, StoredTable> tablesByName() {

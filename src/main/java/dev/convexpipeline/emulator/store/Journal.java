@@ -35,21 +35,9 @@ import java.util.Map;
  * int64/float64/bytes survive). Replayed at start and then compacted to one line holding the
  * current state, so the file does not grow across restarts. No fsync: a crash may lose the tail.
  */
-final class Journal implements AutoCloseable {
+record Journal(Path file, long lastTimestamp, FileChannel writer, FileChannel lockChannel) implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-
-    private final Path file;
-    private final long lastTimestamp;
-    private final FileChannel writer;
-    private final FileChannel lockChannel;
-
-    private Journal(Path file, long lastTimestamp, FileChannel writer, FileChannel lockChannel) {
-        this.file = file;
-        this.lastTimestamp = lastTimestamp;
-        this.writer = writer;
-        this.lockChannel = lockChannel;
-    }
 
     static Journal openAndReplay(Path file, Map<String, StoredTable> tables) throws IOException {
         Files.createDirectories(file.getParent());
@@ -118,10 +106,6 @@ final class Journal implements AutoCloseable {
         FileChannel writer = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         writer.position(writer.size());
         return new Journal(file, lastTimestamp, writer, lockChannel);
-    }
-
-    long lastTimestamp() {
-        return lastTimestamp;
     }
 
     /**

@@ -132,9 +132,7 @@ public final class Transaction implements DatabaseWriter {
 
     @Override
     public void patch(String id, ObjectNode fields) {
-        Located located = locate(id).filter(l -> l.table.documents().containsKey(l.internalIdHex))
-                .orElseThrow(() -> new IllegalArgumentException("Update on nonexistent document ID " + id));
-        rejectSystemFields(located.table.name(), fields);
+        Located located = existingFor("Update", id, fields);
         StoredTable stored = writable(located.table.name(), false);
         ObjectNode updated = stored.documents().get(located.internalIdHex).deepCopy();
         updated.setAll(fields);
@@ -143,9 +141,7 @@ public final class Transaction implements DatabaseWriter {
 
     @Override
     public void replace(String id, ObjectNode fields) {
-        Located located = locate(id).filter(l -> l.table.documents().containsKey(l.internalIdHex))
-                .orElseThrow(() -> new IllegalArgumentException("Replace on nonexistent document ID " + id));
-        rejectSystemFields(located.table.name(), fields);
+        Located located = existingFor("Replace", id, fields);
         StoredTable stored = writable(located.table.name(), false);
         ObjectNode previous = stored.documents().get(located.internalIdHex);
         ObjectNode replacement = JsonNodeFactory.instance.objectNode();
@@ -248,18 +244,25 @@ public final class Transaction implements DatabaseWriter {
     }
 
     private Optional<Located> locate(String id) {
-        ConvexIds.DocumentId decoded;
-        try {
-            decoded = ConvexIds.decode(id);
-        } catch (ConvexIds.InvalidIdException e) {
+        Optional<ConvexIds.DocumentId> maybeDecoded = ConvexIds.tryDecode(id);
+        if (maybeDecoded.isEmpty()) {
             return Optional.empty();
         }
+        ConvexIds.DocumentId decoded = maybeDecoded.get();
         for (StoredTable table : tables.values()) {
             if (table.number() == decoded.tableNumber()) {
                 return Optional.of(new Located(table, HEX.formatHex(decoded.internalId())));
             }
         }
         return Optional.empty();
+    }
+
+    /** The stored document {@code id} names, to be given {@code fields}; the backend's error when there is none. */
+    private Located existingFor(String operation, String id, ObjectNode fields) {
+        Located located = locate(id).filter(l -> l.table.documents().containsKey(l.internalIdHex))
+                .orElseThrow(() -> new IllegalArgumentException(operation + " on nonexistent document ID " + id));
+        rejectSystemFields(located.table.name(), fields);
+        return located;
     }
 
     private static void rejectSystemFields(String table, ObjectNode fields) {
