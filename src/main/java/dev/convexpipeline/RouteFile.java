@@ -1,11 +1,11 @@
 package dev.convexpipeline;
 
+import dev.convexpipeline.app.SettingsSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 
 import java.nio.file.Path;
-import java.util.function.Function;
 
 /**
  * One file of the pipeline's routes folder ({@code camel.main.routes-include-pattern}, PIPELINE_ROUTES_DIR),
@@ -16,10 +16,8 @@ public final class RouteFile {
     }
 
     /** Where the file is expected (a CLI run from elsewhere than the pipeline's directory does not find it there). */
-    public static Path path(Function<String, String> properties, String fileName) {
-        String pattern = properties.apply("camel.main.routes-include-pattern");
-        String folder = pattern == null || pattern.isBlank() ? "routes"
-                : pattern.replaceFirst("^file:", "").replaceFirst("/[^/]*$", "");
+    public static Path path(SettingsSource settings, String fileName) {
+        String folder = settings.text("camel.main.routes-include-pattern").replaceFirst("^file:", "").replaceFirst("/[^/]*$", "");
         return Path.of(folder, fileName);
     }
 

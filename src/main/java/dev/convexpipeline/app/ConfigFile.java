@@ -2,15 +2,23 @@ package dev.convexpipeline.app;
 
 import org.apache.camel.impl.DefaultCamelContext;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** config/application.properties as the operator commands read it, outside a running pipeline. */
 public final class ConfigFile {
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([^}]*)}}");
     private ConfigFile() {
     }
 
@@ -40,6 +48,62 @@ public final class ConfigFile {
             notes.flush();
         }
         return used;
+    }
+
+    /** The typed view of {@link #properties(Path)}: what every command reads its settings from. */
+    public static SettingsSource settings(Path config) {
+        return SettingsSource.of(properties(config), config.toString());
+    }
+
+    /** As {@link #settings(Path)}, looking for a running sandbox's settings under {@code sandboxDataDir}. */
+    public static SettingsSource settings(Path config, Path sandboxDataDir) {
+        return SettingsSource.of(properties(config, sandboxDataDir), config.toString());
+    }
+
+    /** {@link #settings(Path)} with {@code overrides} winning (benchmarks and tools that set a few keys). */
+    public static SettingsSource settings(Path config, Map<String, String> overrides) {
+        Function<String, String> file = properties(config);
+        return SettingsSource.of(key -> overrides.containsKey(key) ? overrides.get(key) : file.apply(key),
+                config + " (with overrides)");
+    }
+
+    /**
+     * The file's own values: every {@code {{env:NAME:default}}} at its default and {@code {{key}}}
+     * references resolved, with no environment, secret file or sandbox applied. What a pipeline
+     * started with an empty environment reads.
+     */
+    public static Map<String, String> defaults(Path config) {
+        Properties raw = new Properties();
+        try (Reader in = Files.newBufferedReader(require(config), StandardCharsets.UTF_8)) {
+            raw.load(in);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + config + ": " + e.getMessage(), e);
+        }
+        Map<String, String> values = new TreeMap<>();
+        for (String key : raw.stringPropertyNames()) {
+            values.put(key, resolveDefault(raw, raw.getProperty(key), 0));
+        }
+        return values;
+    }
+
+    private static String resolveDefault(Properties raw, String value, int depth) {
+        Matcher placeholder = PLACEHOLDER.matcher(value);
+        StringBuilder resolved = new StringBuilder();
+        while (placeholder.find()) {
+            String inner = placeholder.group(1);
+            String replacement;
+            if (inner.startsWith("env:")) {
+                int colon = inner.indexOf(':', "env:".length());
+                replacement = colon < 0 ? "" : inner.substring(colon + 1);
+            } else if (raw.containsKey(inner.trim()) && depth < 10) {
+                replacement = resolveDefault(raw, raw.getProperty(inner.trim()), depth + 1);
+            } else {
+                replacement = placeholder.group();
+            }
+            placeholder.appendReplacement(resolved, Matcher.quoteReplacement(replacement));
+        }
+        placeholder.appendTail(resolved);
+        return resolved.toString();
     }
 
     /**

@@ -75,11 +75,18 @@ public final class EnvironmentFiles {
     }
 
     private static String read(String variable, Path file) {
+        return readSecret(variable, file);
+    }
+
+    /**
+     * A secret from a mounted file ({@code NAME_FILE}, {@code --target-key-file}, ...), without the
+     * line end the file usually has; {@code what} (the variable or option) names it when it cannot be read.
+     */
+    public static String readSecret(String what, Path file) {
         try {
-            // A secret file usually ends with a newline the secret does not contain.
             return Files.readString(file, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
-            throw new IllegalArgumentException(variable + " names " + file + ", which cannot be read ("
+            throw new IllegalArgumentException(what + " names " + file + ", which cannot be read ("
                     + e.getClass().getSimpleName() + "): check the path and that this user may read it");
         }
     }

@@ -1,117 +1,80 @@
 package dev.convexpipeline.app;
 
-import dev.convexpipeline.convex.ConvexClient;
-import dev.convexpipeline.convex.ConvexClientConfig;
-import dev.convexpipeline.convex.RetryPolicy;
 import dev.convexpipeline.backup.BackupOperations;
 import dev.convexpipeline.backup.BackupWiring;
-import dev.convexpipeline.pitr.ChangeCaptureOperations;
-import dev.convexpipeline.pitr.PitrWiring;
+import dev.convexpipeline.convex.ConvexSettings;
+import dev.convexpipeline.migration.MigrationOperations;
 import dev.convexpipeline.ops.AdminApiBridge;
 import dev.convexpipeline.ops.AdminToken;
 import dev.convexpipeline.ops.ConvexReadinessCheck;
 import dev.convexpipeline.ops.PipelineStatus;
 import dev.convexpipeline.ops.PublicServerErrors;
+import dev.convexpipeline.pitr.ChangeCaptureOperations;
+import dev.convexpipeline.pitr.PitrWiring;
+import dev.convexpipeline.reconcile.ReconcileBeans;
+import dev.convexpipeline.reconcile.ReconcileSettings;
 import dev.convexpipeline.schedule.QuartzClusterSetup;
 import dev.convexpipeline.schedule.ScheduleSettings;
-import org.apache.camel.BindToRegistry;
+import dev.convexpipeline.stripe.StripeBeans;
+import dev.convexpipeline.stripe.StripeSettings;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.PropertyInject;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.Registry;
 import org.apache.camel.support.SimpleEventNotifierSupport;
+import org.apache.camel.support.service.ServiceSupport;
 
-import java.net.URI;
-import java.time.Duration;
-
-/** The pipeline's beans, created from config/application.properties (Camel Main binds them by name). */
+/**
+ * The pipeline's only bean configuration: reads the settings once from config/application.properties
+ * (through Camel's properties component: file, environment, {@code NAME_FILE}, overrides), opens the
+ * one Convex client of the process and builds and binds every bean the routes name, in this order.
+ */
 public class PipelineBeans implements CamelConfiguration {
 
-    @BindToRegistry("adminToken")
-    public AdminToken adminToken(@PropertyInject("admin.token") String token) {
-        return new AdminToken(token);
-    }
-
-    @BindToRegistry("pipelineStatus")
-    public PipelineStatus pipelineStatus(CamelContext camelContext, @PropertyInject("convex.url") String convexUrl) {
-        return new PipelineStatus(camelContext, convexUrl);
-    }
-
-    /** The Convex connection every flow uses; absent key means readiness stays DOWN with that reason. */
-    @BindToRegistry("convexConnection")
-    public ConvexConnection convexConnection(@PropertyInject("convex.url") String url,
-                                             @PropertyInject("convex.admin-key") String adminKey,
-                                             @PropertyInject("convex.connect-timeout-ms") long connectTimeoutMs,
-                                             @PropertyInject("convex.request-timeout-ms") long requestTimeoutMs,
-                                             @PropertyInject("convex.max-attempts") int maxAttempts,
-                                             @PropertyInject("convex.retry-initial-backoff-ms") long initialBackoffMs,
-                                             @PropertyInject("convex.retry-max-backoff-ms") long maxBackoffMs,
-                                             @PropertyInject("convex.readiness-timeout-ms") long readinessTimeoutMs) {
-        if (adminKey == null || adminKey.isBlank()) {
-            return ConvexConnection.unconfigured(url);
-        }
-        ConvexClientConfig config = new ConvexClientConfig(URI.create(url), adminKey,
-                Duration.ofMillis(connectTimeoutMs), Duration.ofMillis(requestTimeoutMs),
-                new RetryPolicy(maxAttempts, Duration.ofMillis(initialBackoffMs), Duration.ofMillis(maxBackoffMs)),
-                ConvexClientConfig.DEFAULT_CLIENT_NAME);
-        // Readiness must answer fast and report the current state, so its probe never retries.
-        ConvexClientConfig probeConfig = config.withRetryPolicy(RetryPolicy.noRetries())
-                .withTimeouts(Duration.ofMillis(readinessTimeoutMs), Duration.ofMillis(readinessTimeoutMs));
-        return new ConvexConnection(url, new ConvexClient(config), new ConvexClient(probeConfig));
-    }
-
-    @BindToRegistry("scheduleSettings")
-    public ScheduleSettings scheduleSettings(@PropertyInject("quartz.clustered") boolean clustered,
-                                             @PropertyInject("quartz.jdbc-url") String jdbcUrl,
-                                             @PropertyInject("quartz.jdbc-user") String jdbcUser,
-                                             @PropertyInject(value = "quartz.jdbc-password", defaultValue = "") String jdbcPassword,
-                                             @PropertyInject("quartz.table-prefix") String tablePrefix,
-                                             @PropertyInject("quartz.cluster-checkin-ms") long checkinMillis,
-                                             @PropertyInject("quartz.idle-wait-ms") long idleWaitMillis,
-                                             @PropertyInject("quartz.threads") int threads) {
-        return new ScheduleSettings(clustered, jdbcUrl, jdbcUser, jdbcPassword, tablePrefix, checkinMillis,
-                idleWaitMillis, threads);
-    }
-
-    @BindToRegistry("backups")
-    public BackupOperations backups(CamelContext camelContext) {
-        return BackupWiring.operations(camelContext);
-    }
-
-    @BindToRegistry("changes")
-    public ChangeCaptureOperations changes(CamelContext camelContext) {
-        return PitrWiring.operations(camelContext);
-    }
-
-    @BindToRegistry("migrations")
-    public dev.convexpipeline.migration.MigrationOperations migrations(CamelContext camelContext) {
-        return dev.convexpipeline.migration.MigrationOperations.create(camelContext);
-    }
-
     @Override
-    public void configure(CamelContext camelContext) {
+    public void configure(CamelContext camelContext) throws Exception {
+        SettingsSource settings = SettingsSource.of(camelContext);
+        Registry registry = camelContext.getRegistry();
+
+        ConvexConnection convex = ConvexConnection.open(ConvexSettings.from(settings));
+        camelContext.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                // Stopped after the routes: no flow is using the client any more.
+                convex.close();
+            }
+        });
+        registry.bind("convexConnection", convex);
+
+        AdminToken adminToken = new AdminToken(settings.text("admin.token"));
+        int maxAuthFailures = settings.integer("admin.max-auth-failures-per-minute");
+        registry.bind("adminToken", adminToken);
+        registry.bind("pipelineStatus", new PipelineStatus(camelContext, convex.url()));
+        ScheduleSettings schedules = ScheduleSettings.from(settings);
+        registry.bind("scheduleSettings", schedules);
+
+        StripeBeans.Shared stripe = StripeBeans.bind(camelContext, StripeSettings.from(settings), convex.clientOrNull());
+        ReconcileBeans.bind(camelContext, ReconcileSettings.from(settings), stripe, convex.clientOrNull());
+
+        BackupOperations backups = BackupWiring.operations(settings, convex::client);
+        registry.bind("backups", backups);
+        ChangeCaptureOperations changes = PitrWiring.operations(settings, convex::client);
+        registry.bind("changes", changes);
+        registry.bind("migrations", MigrationOperations.create(camelContext, settings, convex.clientOrNull()));
+
         PitrWiring.registerMillisFunction(camelContext);
-        QuartzClusterSetup.apply(camelContext,
-                camelContext.getRegistry().lookupByNameAndType("scheduleSettings", ScheduleSettings.class));
-        ConvexConnection connection = camelContext.getRegistry()
-                .lookupByNameAndType("convexConnection", ConvexConnection.class);
-        if (connection != null) {
-            HealthCheckRegistry.get(camelContext).register(
-                    new ConvexReadinessCheck(connection::probe, connection.url()));
-        }
+        QuartzClusterSetup.apply(camelContext, schedules);
+        HealthCheckRegistry.get(camelContext).register(new ConvexReadinessCheck(convex::probe, convex.url()));
         // The management server's router exists only once Camel has started.
         camelContext.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
             public void notify(CamelEvent event) {
                 if (event.getType() == CamelEvent.Type.CamelContextStarted) {
-                    AdminToken token = camelContext.getRegistry().lookupByNameAndType("adminToken", AdminToken.class);
-                    int maxAuthFailures = Integer.parseInt(camelContext.resolvePropertyPlaceholders(
-                            "{{admin.max-auth-failures-per-minute}}"));
-                    new AdminApiBridge(camelContext, token, maxAuthFailures).mount();
+                    new AdminApiBridge(camelContext, adminToken, maxAuthFailures).mount();
                     PublicServerErrors.install(camelContext);
-                    BackupWiring.onStarted(camelContext, camelContext.getRegistry().lookupByNameAndType("backups", BackupOperations.class));
-                    PitrWiring.onStarted(camelContext, camelContext.getRegistry().lookupByNameAndType("changes", ChangeCaptureOperations.class));
+                    BackupWiring.onStarted(camelContext, backups, settings);
+                    PitrWiring.onStarted(camelContext, changes, settings);
                 }
             }
         });

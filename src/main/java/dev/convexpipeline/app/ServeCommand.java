@@ -1,9 +1,8 @@
 package dev.convexpipeline.app;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -12,12 +11,11 @@ import java.util.concurrent.Callable;
         description = "Run the pipeline (webhook endpoint, schedules, admin API) until stopped.")
 public final class ServeCommand implements Callable<Integer> {
 
-    @Option(names = "--config", defaultValue = "config/application.properties",
-            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
-    Path config;
+    @Mixin
+    ConfigOption config;
 
     @Override
     public Integer call() throws Exception {
-        return PipelineRuntime.create(config, Map.of()).runUntilStopped();
+        return PipelineRuntime.create(config.path(), Map.of()).runUntilStopped();
     }
 }

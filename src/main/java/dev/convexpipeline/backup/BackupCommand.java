@@ -2,22 +2,18 @@ package dev.convexpipeline.backup;
 
 import dev.convexpipeline.JsonOutput;
 
-import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.VerbGroup;
 import dev.convexpipeline.pitr.ChangeRetention;
 import dev.convexpipeline.pitr.RestorableWindows;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -35,36 +31,17 @@ import java.util.concurrent.Callable;
         description = "Snapshot backups of the Convex deployment: run, list, verify, prune, pin, unpin.",
         subcommands = {BackupCommand.Run.class, BackupCommand.ListBackups.class, BackupCommand.Verify.class,
                 BackupCommand.Prune.class, BackupCommand.Pin.class, BackupCommand.Unpin.class})
-public final class BackupCommand implements Runnable {
+public final class BackupCommand extends VerbGroup {
     public static final int EXIT_VERIFY_FAILED = 3;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    @Option(names = "--config", defaultValue = "config/application.properties", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
-    Path config;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
     BackupService open() {
-        return BackupSettings.load(ConfigFile.properties(config)).createService(new BackupMetrics(), Clock.systemUTC());
+        return BackupSettings.load(settings()).createService(new BackupMetrics(), Clock.systemUTC());
     }
 
-    abstract static class Verb implements Callable<Integer> {
+    abstract static class Verb extends dev.convexpipeline.app.Verb implements Callable<Integer> {
         @ParentCommand
         BackupCommand parent;
-
-        @Spec
-        CommandSpec spec;
-
-        PrintWriter out() {
-            return spec.commandLine().getOut();
-        }
 
         @Override
         public Integer call() throws Exception {

@@ -30,7 +30,7 @@ public final class BackupOperations implements AutoCloseable, CamelContextAware 
     private static final Logger LOG = LoggerFactory.getLogger(BackupOperations.class);
     private static final Duration CATALOG_CACHE = Duration.ofMinutes(5);
 
-    private final Function<String, String> properties;
+    private final Function<BackupMetrics, BackupService> services;
     private final BackupMetrics metrics;
     private final Clock clock;
     private final boolean pruneAfterBackup;
@@ -41,8 +41,10 @@ public final class BackupOperations implements AutoCloseable, CamelContextAware 
     private volatile Instant newestInStorage;
     private volatile Instant newestCheckedAt;
 
-    public BackupOperations(Function<String, String> properties, BackupMetrics metrics, Clock clock, boolean pruneAfterBackup) {
-        this.properties = properties;
+    /** @param services builds the service (on first use) over the metrics given */
+    public BackupOperations(Function<BackupMetrics, BackupService> services, BackupMetrics metrics, Clock clock,
+                            boolean pruneAfterBackup) {
+        this.services = services;
         this.metrics = metrics;
         this.clock = clock;
         this.pruneAfterBackup = pruneAfterBackup;
@@ -91,7 +93,7 @@ public final class BackupOperations implements AutoCloseable, CamelContextAware 
     synchronized BackupService service() {
         if (service == null) {
             try {
-                service = BackupSettings.load(properties).createService(metrics, clock);
+                service = services.apply(metrics);
             } catch (RuntimeException e) {
                 metrics.failure(clock.instant(), e.getMessage());
                 throw new BackupFailedException("Backups are not configured: " + e.getMessage(), e);

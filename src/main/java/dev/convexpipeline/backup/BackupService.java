@@ -2,6 +2,7 @@ package dev.convexpipeline.backup;
 
 import dev.convexpipeline.OperatorMessages;
 import dev.convexpipeline.PipelineVersion;
+import dev.convexpipeline.retry.RetryPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -50,8 +51,7 @@ public final class BackupService implements AutoCloseable {
     private volatile String stopReason;
     private final List<AutoCloseable> resources = new ArrayList<>();
     private Duration stallTimeout = Duration.ofMinutes(5);
-    private int attempts = 1;
-    private Duration retryDelay = Duration.ofSeconds(30);
+    private RetryPolicy retries = RetryPolicy.noRetries();
 
     public BackupService(BackupTarget target, SnapshotSource source, RetentionPolicy retention, BackupMetrics metrics,
                          Clock clock) {
@@ -73,15 +73,16 @@ public final class BackupService implements AutoCloseable {
     /**
      * Streams the same snapshot again, up to {@code attempts} times in all, when an attempt fails for
      * a reason that can pass (the download or the storage connection broke, S3 answered 5xx), waiting
-     * {@code delay}, then twice as long, and so on. Refusals (403, a missing bucket, a KMS key S3
+     * up to {@code delay}, then up to twice as long, and so on (the pipeline's {@link RetryPolicy}: each
+     * wait is jittered between half and all of that). Refusals (403, a missing bucket, a KMS key S3
      * cannot use) and a broken ZIP fail at once: another attempt would end the same way.
      */
     public BackupService withAttempts(int attempts, Duration delay) {
         if (attempts < 1) {
             throw new IllegalArgumentException("backup.attempts (BACKUP_ATTEMPTS) must be at least 1, got " + attempts);
         }
-        this.attempts = attempts;
-        this.retryDelay = delay;
+        // Doubling stops at 2^10 times the first delay, as it always has.
+        this.retries = new RetryPolicy(attempts, delay, delay.multipliedBy(1024));
         return this;
     }
 
@@ -166,13 +167,13 @@ public final class BackupService implements AutoCloseable {
                 run.scanned = storeZip(run.snapshot);
                 return;
             } catch (Exception e) {
-                if (attempt >= attempts || !mayPass(e) || stopReason != null) {
+                if (!retries.allowsAttemptAfter(attempt) || !mayPass(e) || stopReason != null) {
                     throw e;
                 }
-                Duration delay = retryDelay.multipliedBy(1L << Math.min(attempt - 1, 10));
+                Duration delay = retries.delayBefore(attempt + 1, null);
                 LOG.warn("Backup {} attempt {}/{} failed: {}; {}, streaming the same snapshot again in {} s", run.label,
-                        attempt, attempts, OperatorMessages.describe(e), whatWasKept(e), delay.toSeconds());
-                Thread.sleep(delay.toMillis());
+                        attempt, retries.maxAttempts(), OperatorMessages.describe(e), whatWasKept(e), delay.toSeconds());
+                RetryPolicy.pause(delay);
                 Optional<SnapshotSource.Snapshot> again = source.reopen(run.snapshot);
                 if (again.isEmpty()) {
                     throw e;

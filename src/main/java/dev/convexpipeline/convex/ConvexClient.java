@@ -1,7 +1,8 @@
 package dev.convexpipeline.convex;
 
+import dev.convexpipeline.retry.RetryAfter;
+import dev.convexpipeline.retry.RetryPolicy;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
@@ -19,30 +20,26 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import java.util.stream.StreamSupport;
 
 /**
- * Client for a Convex deployment's HTTP API (docs/convex-wire.md): function calls, snapshot export and
- * import, and paged {@code list_snapshot} reads, all authenticated with the deployment admin key.
+ * Client for a Convex deployment's HTTP API (docs/convex-wire.md): function calls, readiness,
+ * pausing, snapshot export, and the transport (retries, errors, redaction) that
+ * {@link ConvexSnapshotImports} (imports) and {@link ConvexSnapshotReader} ({@code list_snapshot},
+ * {@code document_deltas}) send through; this class's methods for those delegate to them. All calls
+ * are authenticated with the deployment admin key.
  *
  * <p>Built on the JDK {@link HttpClient} because it streams request and response bodies with
  * back-pressure and needs no dependency, which keeps multi-gigabyte snapshots out of the heap.
@@ -73,24 +70,29 @@ import java.util.stream.StreamSupport;
 public final class ConvexClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConvexClient.class);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final String FUNCTION_FORMAT = "convex_encoded_json";
+    static final String FUNCTION_FORMAT = "convex_encoded_json";
     private static final String OUT_OF_RETENTION = "OutOfRetention";
     /** The JS client also treats this status as a function error response ({@code STATUS_CODE_UDF_FAILED}). */
     private static final int STATUS_UDF_FAILED = 560;
     private static final int MAX_ERROR_BODY = 64 * 1024;
-    private static final int MAX_PART_NUMBER = 65_535;
-    private static final Duration FIRST_POLL_DELAY = Duration.ofMillis(20);
+    static final Duration FIRST_POLL_DELAY = Duration.ofMillis(20);
     private static final String EXPORTS_GET_LATEST = "_system/cli/exports:getLatest";
-    private static final String IMPORT_STATUS = "_system/cli/queryImport:default";
+    private static final java.util.concurrent.ConcurrentMap<String, Integer> OPEN_TRANSPORTS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final ConvexClientConfig config;
     private final String deployment;
     private final ExecutorService executor;
     private final HttpClient http;
+    /** False for a {@link #withLimits view}: the client it was made from owns the connections. */
+    private final boolean ownsTransport;
+    private final ConvexSnapshotImports imports = new ConvexSnapshotImports(this);
+    private final ConvexSnapshotReader reader = new ConvexSnapshotReader(this);
 
     public ConvexClient(ConvexClientConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.deployment = config.deploymentUrl().toString();
+        this.ownsTransport = true;
         AtomicInteger threads = new AtomicInteger();
         // Own daemon threads so close() can release them and a forgotten client never blocks JVM exit.
         this.executor = Executors.newCachedThreadPool(runnable -> {
@@ -105,6 +107,42 @@ public final class ConvexClient implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(executor)
                 .build();
+        OPEN_TRANSPORTS.merge(deployment, 1, Integer::sum);
+    }
+
+    private ConvexClient(ConvexClient shared, ConvexClientConfig config) {
+        this.config = config;
+        this.deployment = shared.deployment;
+        this.executor = shared.executor;
+        this.http = shared.http;
+        this.ownsTransport = false;
+    }
+
+    /**
+     * The same deployment, connections and threads, with stricter limits for one kind of caller: at
+     * most {@code retries}' attempts and backoff, and responses within {@code requestTimeout} (which
+     * also bounds the connect). The webhook (Stripe's delivery window) and readiness (no retries) use
+     * such views, so a process keeps one connection pool per deployment. Closing a view does nothing.
+     */
+    public ConvexClient withLimits(RetryPolicy retries, Duration requestTimeout) {
+        Duration request = min(config.requestTimeout(), requestTimeout);
+        Duration connect = min(config.connectTimeout(), request);
+        RetryPolicy policy = config.retryPolicy().atMost(retries.maxAttempts(), retries.maxBackoff());
+        return new ConvexClient(this, config.withRetryPolicy(policy).withTimeouts(connect, request));
+    }
+
+    /** Whether this client and {@code other} send over the same connections (one is a view of the other, or both of a third). */
+    public boolean sharesTransportWith(ConvexClient other) {
+        return other != null && other.http == http;
+    }
+
+    /**
+     * Clients open (not closed) per deployment URL in this process, views not counted: how many
+     * connection pools reach each deployment.
+     */
+    public static int openTransports(String deploymentUrl) {
+        String key = deploymentUrl.endsWith("/") ? deploymentUrl.substring(0, deploymentUrl.length() - 1) : deploymentUrl;
+        return OPEN_TRANSPORTS.getOrDefault(key, 0);
     }
 
     public ConvexClientConfig config() {
@@ -112,8 +150,16 @@ public final class ConvexClient implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        executor.shutdownNow();
+    public synchronized void close() {
+        if (ownsTransport && !executor.isShutdown()) {
+            executor.shutdownNow();
+            OPEN_TRANSPORTS.computeIfPresent(deployment, (url, open) -> open <= 1 ? null : open - 1);
+        }
+    }
+
+    /** The deployment URL, as errors name it. */
+    String deployment() {
+        return deployment;
     }
 
     @Override
@@ -318,328 +364,89 @@ public final class ConvexClient implements AutoCloseable {
         return new ExportResult(done.startTs(), bytes);
     }
 
-    // ---- snapshot import ----------------------------------------------------------------
+    // ---- snapshot import (ConvexSnapshotImports) -------------------------------------------
 
     /**
      * Imports {@code source} (read to its end, not closed) the way {@code npx convex import} does:
      * multipart upload in parts of {@link ImportOptions#partSize()} bytes read into one reused
-     * buffer, so memory stays bounded by the part size whatever the input size; then
-     * {@code finish_upload}, then polling {@code _system/cli/queryImport} until the import completes.
-     *
-     * <p>An import that would delete existing documents is performed only with
-     * {@link ImportOptions#confirmDeletes()}; otherwise it is canceled and this method fails naming
-     * the deletes.
+     * buffer, so memory stays bounded by the part size; then polling until the import completes. An
+     * import that would delete existing documents is performed only with
+     * {@link ImportOptions#confirmDeletes()}.
      *
      * @throws ConvexSnapshotException when the import fails, needs unconfirmed deletes or times out
      */
     public ImportResult importSnapshot(InputStream source, ImportOptions options) {
-        return awaitImport(uploadImport(source, options, bytes -> { }), options);
+        return imports.importSnapshot(source, options);
     }
 
     /**
-     * Uploads an import without starting it: start_upload, the parts, finish_upload. The server
-     * applies nothing until the import is confirmed ({@link #awaitImport} confirms it), so a caller
-     * can record the returned id first and never apply one upload twice.
+     * Uploads an import without starting it (start_upload, parts, finish_upload); nothing is applied
+     * until {@link #awaitImport} confirms it, so the returned id can be recorded first.
      *
      * @param partSent called after each part with the bytes sent so far
      * @return the {@code _snapshot_imports} id
      */
     public String uploadImport(InputStream source, ImportOptions options, java.util.function.LongConsumer partSent) {
-        Objects.requireNonNull(source, "source");
-        String uploadToken = startUpload();
-        List<String> partTokens = uploadParts(source, uploadToken, options, partSent);
-        String importId = finishUpload(uploadToken, partTokens, options);
-        LOG.debug("Import {} uploaded to {} in {} part(s)", importId, deployment, partTokens.size());
-        return importId;
+        return imports.uploadImport(source, options, partSent);
     }
 
     /** The {@code state} object of an import ({@code uploaded}, {@code waiting_for_confirmation}, …), or empty if unknown. */
     public Optional<JsonNode> importState(String importId) {
-        JsonNode doc = query(IMPORT_STATUS, NODES.objectNode().put("importId", importId));
-        return doc == null || doc.isNull() ? Optional.empty() : Optional.of(doc.path("state"));
-    }
-
-    private String startUpload() {
-        Call call = Call.post("/api/import/start_upload", "import start_upload",
-                HttpRequest.BodyPublishers.noBody(), "application/json");
-        JsonNode response = parseJson(call, execute(call).body());
-        String token = response.path("uploadToken").asText(null);
-        if (token == null) {
-            throw new ConvexException(call.describe(deployment) + " returned no uploadToken");
-        }
-        return token;
-    }
-
-    private List<String> uploadParts(InputStream source, String uploadToken, ImportOptions options,
-                                     java.util.function.LongConsumer partSent) {
-        byte[] buffer = new byte[options.partSize()];
-        List<String> tokens = new ArrayList<>();
-        long sent = 0;
-        for (int partNumber = 1; ; partNumber++) {
-            int filled = readFully(source, buffer);
-            if (filled == 0 && partNumber > 1) {
-                break;
-            }
-            if (partNumber > MAX_PART_NUMBER) {
-                throw new IllegalArgumentException("Import source needs more than " + MAX_PART_NUMBER
-                        + " parts of " + options.partSize() + " bytes; raise ImportOptions.partSize");
-            }
-            // The server rejects a UTF-8 BOM in text imports; the CLI strips it the same way.
-            int offset = partNumber == 1 && options.format() != ImportFormat.ZIP && hasUtf8Bom(buffer, filled) ? 3 : 0;
-            Call call = Call.post("/api/import/upload_part?uploadToken=" + urlEncode(uploadToken) + "&partNumber=" + partNumber,
-                    "import upload_part " + partNumber,
-                    HttpRequest.BodyPublishers.ofByteArray(buffer, offset, filled - offset), "application/octet-stream");
-            tokens.add(parseJson(call, execute(call).body()).asText());
-            sent += filled;
-            partSent.accept(sent);
-            if (filled < buffer.length) {
-                break;
-            }
-        }
-        return tokens;
-    }
-
-    private String finishUpload(String uploadToken, List<String> partTokens, ImportOptions options) {
-        ObjectNode importArgs = NODES.objectNode();
-        importArgs.put("format", options.format().wireName());
-        importArgs.put("mode", options.mode().wireName());
-        if (options.tableName() != null) {
-            importArgs.put("tableName", options.tableName());
-        }
-        ObjectNode body = NODES.objectNode();
-        body.set("import", importArgs);
-        body.put("uploadToken", uploadToken);
-        ArrayNode tokens = body.putArray("partTokens");
-        partTokens.forEach(tokens::add);
-        Call call = Call.post("/api/import/finish_upload", "import finish_upload", json(body), "application/json");
-        JsonNode response = parseJson(call, execute(call).body());
-        String importId = response.path("importId").asText(null);
-        if (importId == null) {
-            throw new ConvexException(call.describe(deployment) + " returned no importId");
-        }
-        return importId;
+        return imports.importState(importId);
     }
 
     /** Polls an uploaded import until it completes, confirming deletes only if the options allow it. */
     public ImportResult awaitImport(String importId, ImportOptions options) {
-        ObjectNode args = NODES.objectNode().put("importId", importId);
-        long deadline = System.nanoTime() + options.timeout().toNanos();
-        Duration delay = FIRST_POLL_DELAY;
-        int checkpointsSeen = 0;
-        String lastProgress = null;
-        boolean confirmed = false;
-        String state = null;
-        while (true) {
-            JsonNode doc = query(IMPORT_STATUS, args);
-            if (doc == null || doc.isNull()) {
-                throw new ConvexSnapshotException("Import " + importId + " is unknown to " + deployment
-                        + "; it may have been deleted");
-            }
-            JsonNode stateNode = doc.path("state");
-            state = stateNode.path("state").asText();
-            switch (state) {
-                case "completed" -> {
-                    return new ImportResult(importId, stateNode.path("num_rows_written").asLong());
-                }
-                case "failed" -> throw new ConvexSnapshotException("Import " + importId + " (" + describe(options)
-                        + ") into " + deployment + " failed: " + redact(stateNode.path("error_message").asText()));
-                case "waiting_for_confirmation" -> {
-                    if (!confirmed) {
-                        String summary = stateNode.path("message_to_confirm").asText("");
-                        boolean deletes = stateNode.path("require_manual_confirmation").asBoolean(true);
-                        if (deletes && !options.confirmDeletes()) {
-                            cancelImportQuietly(importId);
-                            throw new ConvexSnapshotException("Import " + importId + " (" + describe(options)
-                                    + ") into " + deployment + " would delete existing documents and confirmDeletes"
-                                    + " is false, so it was canceled. Server summary:\n" + summary
-                                    + "\nSet confirmDeletes to proceed.");
-                        }
-                        progress(options, summary);
-                        performImport(importId);
-                        confirmed = true;
-                    }
-                }
-                case "in_progress" -> {
-                    JsonNode checkpoints = stateNode.path("checkpoint_messages");
-                    for (; checkpointsSeen < checkpoints.size(); checkpointsSeen++) {
-                        progress(options, checkpoints.get(checkpointsSeen).asText());
-                    }
-                    String message = stateNode.path("progress_message").asText(null);
-                    if (message != null && !message.equals(lastProgress)) {
-                        lastProgress = message;
-                        progress(options, message);
-                    }
-                }
-                default -> {
-                    // "uploaded" (still parsing) or a newer state this client does not know: keep waiting.
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new ConvexSnapshotException("Import " + importId + " into " + deployment + " did not finish within "
-                        + options.timeout() + " (last state " + state + "); it keeps running on the server: raise"
-                        + " ImportOptions.timeout or wait with awaitImport");
-            }
-            sleep(delay, "waiting for import " + importId);
-            delay = min(delay.multipliedBy(2), options.pollInterval());
-        }
+        return imports.awaitImport(importId, options);
     }
 
     /** Confirms an import that is waiting for confirmation ({@code POST /api/perform_import}). */
     public void performImport(String importId) {
-        ObjectNode body = NODES.objectNode().put("importId", importId);
-        execute(Call.post("/api/perform_import", "perform_import " + importId, json(body), "application/json"));
+        imports.performImport(importId);
     }
 
     /** Cancels an import that has not completed ({@code POST /api/cancel_import}). */
     public void cancelImport(String importId) {
-        ObjectNode body = NODES.objectNode().put("importId", importId);
-        execute(Call.post("/api/cancel_import", "cancel_import " + importId, json(body), "application/json"));
+        imports.cancelImport(importId);
     }
 
-    private void cancelImportQuietly(String importId) {
-        try {
-            cancelImport(importId);
-        } catch (ConvexException e) {
-            LOG.warn("Could not cancel unconfirmed import {} on {}: {}", importId, deployment, e.getMessage());
-        }
-    }
-
-    private static void progress(ImportOptions options, String message) {
-        if (message != null && !message.isEmpty()) {
-            options.progress().accept(message);
-        }
-    }
-
-    private static String describe(ImportOptions options) {
-        return options.format().wireName() + ", mode " + options.mode().wireName()
-                + (options.tableName() == null ? "" : ", table " + options.tableName());
-    }
-
-    // ---- list_snapshot ------------------------------------------------------------------
+    // ---- list_snapshot and document_deltas (ConvexSnapshotReader) ---------------------------
 
     /**
-     * Fetches one page of {@code POST /api/list_snapshot} with values in encoded JSON.
+     * One page of {@code POST /api/list_snapshot}.
      *
      * @param tableName only this table, or {@code null} for all tables
      * @param snapshot  {@code null} on the first call, then the previous page's snapshot
      * @param cursor    {@code null} on the first call, then the previous page's cursor
      */
     public SnapshotPage listSnapshotPage(String tableName, Long snapshot, String cursor) {
-        ObjectNode body = NODES.objectNode();
-        body.put("format", FUNCTION_FORMAT);
-        if (tableName != null) {
-            body.put("tableName", tableName);
-        }
-        if (snapshot != null) {
-            body.put("snapshot", snapshot);
-        }
-        if (cursor != null) {
-            body.put("cursor", cursor);
-        }
-        Call call = Call.post("/api/list_snapshot", "list_snapshot" + (tableName == null ? "" : " " + tableName),
-                json(body), "application/json");
-        JsonNode response = parseJson(call, execute(call).body());
-        List<SnapshotDocument> documents = new ArrayList<>(response.path("values").size());
-        for (JsonNode value : response.path("values")) {
-            documents.add(toSnapshotDocument(call, value));
-        }
-        JsonNode next = response.path("cursor");
-        return new SnapshotPage(Collections.unmodifiableList(documents), response.path("snapshot").asLong(),
-                next.isTextual() ? next.textValue() : null, response.path("hasMore").asBoolean(false));
+        return reader.listSnapshotPage(tableName, snapshot, cursor);
     }
 
-    /**
-     * Every document of a table (or of all tables when {@code tableName} is null) at one pinned
-     * snapshot, fetched a page at a time as the iterator advances.
-     */
+    /** Every document of a table (or of all tables when null) at one pinned snapshot, paged as it advances. */
     public Iterator<SnapshotDocument> iterateSnapshot(String tableName) {
-        return new SnapshotIterator(tableName);
+        return reader.iterateSnapshot(tableName);
     }
 
     /** {@link #iterateSnapshot} as a sequential, lazily paged stream. */
     public Stream<SnapshotDocument> listSnapshot(String tableName) {
-        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterateSnapshot(tableName),
-                Spliterator.ORDERED | Spliterator.NONNULL), false);
+        return reader.listSnapshot(tableName);
     }
-
-    private final class SnapshotIterator implements Iterator<SnapshotDocument> {
-        private final String tableName;
-        private Iterator<SnapshotDocument> page = Collections.emptyIterator();
-        private Long snapshot;
-        private String cursor;
-        private boolean more = true;
-
-        SnapshotIterator(String tableName) {
-            this.tableName = tableName;
-        }
-
-        @Override
-        public boolean hasNext() {
-            while (!page.hasNext() && more) {
-                SnapshotPage next = listSnapshotPage(tableName, snapshot, cursor);
-                snapshot = next.snapshot();
-                cursor = next.cursor();
-                more = next.hasMore();
-                page = next.documents().iterator();
-            }
-            return page.hasNext();
-        }
-
-        @Override
-        public SnapshotDocument next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            return page.next();
-        }
-    }
-
-    private SnapshotDocument toSnapshotDocument(Call call, JsonNode value) {
-        ObjectNode fields = NODES.objectNode();
-        value.fields().forEachRemaining(field -> {
-            switch (field.getKey()) {
-                case "_component", "_table", "_ts", "_deleted" -> { }
-                default -> fields.set(field.getKey(), field.getValue());
-            }
-        });
-        JsonNode decoded = decode(call, fields);
-        if (!decoded.isObject()) {
-            throw new ConvexException(call.describe(deployment) + " returned a document that is not an object");
-        }
-        return new SnapshotDocument(value.path("_component").asText(""), value.path("_table").asText(),
-                value.path("_ts").asLong(), (ObjectNode) decoded);
-    }
-
-    // ---- document_deltas ----------------------------------------------------------------
 
     /**
      * One page of {@code POST /api/document_deltas}: every user-table change committed after
-     * {@code cursor} (ns, exclusive), oldest first, with values in encoded JSON.
+     * {@code cursor} (ns, exclusive), oldest first.
      *
      * @throws ConvexOutOfRetentionException when the deployment no longer keeps changes that old
      */
     public DocumentDeltasPage documentDeltasPage(long cursor) {
-        ObjectNode body = NODES.objectNode().put("cursor", cursor).put("format", FUNCTION_FORMAT);
-        Call call = Call.post("/api/document_deltas", "document_deltas after " + cursor, json(body), "application/json");
-        JsonNode response = parseJson(call, execute(call).body());
-        List<DocumentDelta> deltas = new ArrayList<>(response.path("values").size());
-        for (JsonNode value : response.path("values")) {
-            boolean deleted = value.path("_deleted").asBoolean(false);
-            ObjectNode document = deleted ? null : toSnapshotDocument(call, value).document();
-            deltas.add(new DocumentDelta(value.path("_component").asText(""), value.path("_table").asText(),
-                    value.path("_ts").asLong(), value.path("_id").asText(), document));
-        }
-        if (!response.path("cursor").canConvertToLong()) {
-            throw new ConvexException(call.describe(deployment) + " returned no numeric cursor");
-        }
-        return new DocumentDeltasPage(Collections.unmodifiableList(deltas), response.path("cursor").asLong(),
-                response.path("hasMore").asBoolean(false));
+        return reader.documentDeltasPage(cursor);
     }
 
     // ---- HTTP core ----------------------------------------------------------------------
 
     /** One logical request; {@code operation} names it in errors, e.g. {@code query users:list}. */
-    private record Call(String method, String pathAndQuery, String operation, HttpRequest.BodyPublisher body,
+    record Call(String method, String pathAndQuery, String operation, HttpRequest.BodyPublisher body,
                         String contentType, boolean udfFailureIsResponse) {
         static Call get(String pathAndQuery, String operation) {
             return new Call("GET", pathAndQuery, operation, HttpRequest.BodyPublishers.noBody(), null, false);
@@ -664,7 +471,7 @@ public final class ConvexClient implements AutoCloseable {
     }
 
     /** A response's status, body and headers, whichever HTTP client fetched it. */
-    private record Reply<T>(int status, T body, Function<String, Optional<String>> headers) {
+    record Reply<T>(int status, T body, Function<String, Optional<String>> headers) {
         Optional<String> header(String name) {
             return headers.apply(name);
         }
@@ -676,7 +483,7 @@ public final class ConvexClient implements AutoCloseable {
         Reply<T> send(Call call) throws IOException, InterruptedException;
     }
 
-    private Reply<byte[]> execute(Call call) {
+    Reply<byte[]> execute(Call call) {
         return execute(call, attempt -> {
             HttpResponse<byte[]> response = http.send(request(attempt), HttpResponse.BodyHandlers.ofByteArray());
             return new Reply<>(response.statusCode(), response.body(), name -> response.headers().firstValue(name));
@@ -791,7 +598,7 @@ public final class ConvexClient implements AutoCloseable {
                 if (status != 429 && status < 500) {
                     throw new ConvexRequestException(call.describe(deployment), status, error.code(), message);
                 }
-                retryAfter = parseRetryAfter(response.header("Retry-After").orElse(null));
+                retryAfter = response.header("Retry-After").flatMap(RetryAfter::parse).orElse(null);
                 lastCause = new ConvexException("HTTP " + status + " " + error.code() + ": " + message);
             } catch (IOException e) {
                 // Timeouts (HttpTimeoutException), refused connections (ConnectException) and resets:
@@ -801,7 +608,7 @@ public final class ConvexClient implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new ConvexException(call.describe(deployment) + " was interrupted", e);
             }
-            if (attempt >= policy.maxAttempts()) {
+            if (!policy.allowsAttemptAfter(attempt)) {
                 throw new ConvexUnavailableException("Convex deployment " + deployment + " is unavailable: "
                         + call.describe(deployment) + " failed after " + attempt + " attempt(s); last error: "
                         + redact(String.valueOf(lastCause)) + ". Check that the deployment is running and reachable.",
@@ -858,35 +665,17 @@ public final class ConvexClient implements AutoCloseable {
         }
     }
 
-    static Duration parseRetryAfter(String header) {
-        if (header == null || header.isBlank()) {
-            return null;
-        }
-        String value = header.trim();
-        try {
-            return Duration.ofSeconds(Math.max(0, Long.parseLong(value)));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
-                Duration wait = Duration.between(ZonedDateTime.now(at.getZone()), at);
-                return wait.isNegative() ? Duration.ZERO : wait;
-            } catch (RuntimeException notDate) {
-                return null;
-            }
-        }
-    }
-
     // ---- helpers ------------------------------------------------------------------------
 
     /** Scrubs the admin key from text that came from elsewhere (server messages, exception texts). */
-    private String redact(String text) {
+    String redact(String text) {
         if (text == null) {
             return null;
         }
         return text.replace(config.adminKey(), "<redacted>");
     }
 
-    private JsonNode parseJson(Call call, byte[] body) {
+    JsonNode parseJson(Call call, byte[] body) {
         try {
             JsonNode json = ConvexValues.MAPPER.readTree(body);
             if (json == null) {
@@ -898,7 +687,7 @@ public final class ConvexClient implements AutoCloseable {
         }
     }
 
-    private JsonNode decode(Call call, JsonNode encoded) {
+    JsonNode decode(Call call, JsonNode encoded) {
         try {
             return ConvexValues.fromEncoded(encoded);
         } catch (ConvexValues.InvalidValueException e) {
@@ -907,15 +696,15 @@ public final class ConvexClient implements AutoCloseable {
         }
     }
 
-    private static HttpRequest.BodyPublisher json(JsonNode body) {
+    static HttpRequest.BodyPublisher json(JsonNode body) {
         return HttpRequest.BodyPublishers.ofString(ConvexValues.write(body), StandardCharsets.UTF_8);
     }
 
-    private static String urlEncode(String value) {
+    static String urlEncode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
-    private static int readFully(InputStream source, byte[] buffer) {
+    static int readFully(InputStream source, byte[] buffer) {
         try {
             return source.readNBytes(buffer, 0, buffer.length);
         } catch (IOException e) {
@@ -923,15 +712,15 @@ public final class ConvexClient implements AutoCloseable {
         }
     }
 
-    private static boolean hasUtf8Bom(byte[] buffer, int length) {
+    static boolean hasUtf8Bom(byte[] buffer, int length) {
         return length >= 3 && (buffer[0] & 0xff) == 0xEF && (buffer[1] & 0xff) == 0xBB && (buffer[2] & 0xff) == 0xBF;
     }
 
-    private static Duration min(Duration a, Duration b) {
+    static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
-    private static void sleep(Duration delay, String what) {
+    static void sleep(Duration delay, String what) {
         try {
             Thread.sleep(delay.toMillis());
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package dev.convexpipeline.convex;
 
+import dev.convexpipeline.retry.RetryPolicy;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;

@@ -2,7 +2,8 @@ package dev.convexpipeline.migration;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.VerbGroup;
+import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.convex.ImportMode;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
@@ -10,11 +11,9 @@ import org.apache.logging.log4j.core.appender.ConsoleAppender;
 import org.apache.logging.log4j.core.config.Configuration;
 import org.apache.logging.log4j.core.layout.PatternLayout;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -27,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 
 /**
  * {@code migrate <verb>}: replay a snapshot into a Convex deployment, verify it, roll it back.
@@ -40,28 +38,13 @@ import java.util.function.Function;
         description = "Replay a snapshot into a Convex deployment, verify it, roll it back: run, verify, status, list, resume, rollback.",
         subcommands = {MigrateCommand.Run.class, MigrateCommand.Verify.class, MigrateCommand.Status.class,
                 MigrateCommand.ListMigrations.class, MigrateCommand.Resume.class, MigrateCommand.Rollback.class})
-public final class MigrateCommand implements Runnable {
+public final class MigrateCommand extends VerbGroup {
     public static final int EXIT_DIFFERENT = 3;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    @Option(names = "--config", defaultValue = "config/application.properties", scope = picocli.CommandLine.ScopeType.INHERIT,
-            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
-    Path config;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
-    abstract static class Verb implements Callable<Integer> {
+    abstract static class Verb extends dev.convexpipeline.app.Verb implements Callable<Integer> {
         @ParentCommand
         MigrateCommand parent;
-
-        @Spec
-        CommandSpec spec;
 
         @Option(names = "--json", description = "Print one JSON document on stdout (logs go to stderr).")
         boolean json;
@@ -72,15 +55,8 @@ public final class MigrateCommand implements Runnable {
         @Option(names = "--target-key-file", description = "File holding the target's admin key (else MIGRATE_TARGET_ADMIN_KEY).")
         Path targetKeyFile;
 
-        Function<String, String> properties;
+        SettingsSource settings;
 
-        PrintWriter out() {
-            return spec.commandLine().getOut();
-        }
-
-        PrintWriter err() {
-            return spec.commandLine().getErr();
-        }
 
         @Override
         public Integer call() {
@@ -109,10 +85,9 @@ public final class MigrateCommand implements Runnable {
 
         private Integer callLogged() throws Exception {
             logToStandardError();
-            properties = ConfigFile.properties(parent.config);
-            MigrationSettings settings = MigrationSettings.load(properties);
+            settings = parent.settings();
             ProgressBar bar = json || System.console() == null ? null : new ProgressBar(err());
-            try (Migrator migrator = new Migrator(settings, Clock.systemUTC(), new MigrationMetrics())
+            try (Migrator migrator = new Migrator(MigrationSettings.load(settings), Clock.systemUTC(), new MigrationMetrics())
                     .withKeyFiles(sourceKeyFile, targetKeyFile).withListener(bar == null ? MigrationListener.NONE : bar)) {
                 int code = call(migrator);
                 if (bar != null) {
@@ -238,7 +213,7 @@ public final class MigrateCommand implements Runnable {
                 request = new Migrator.Request(from, to, tables, importMode, pauseSource, false, true,
                         skipFunctionsCheck, sourceKeyFile, targetKeyFile);
             }
-            return finish(MigrationRoute.run(migrator, properties, request), Map.of());
+            return finish(MigrationRoute.run(migrator, settings, request), Map.of());
         }
 
         private static Migrator.Request withDryRun(Migrator.Request r) {
@@ -318,7 +293,7 @@ public final class MigrateCommand implements Runnable {
         int call(Migrator migrator) throws Exception {
             migrator.prepareResume(id);
             MigrationOperations operations = new MigrationOperations(() -> migrator);
-            try (MigrationRoute route = MigrationRoute.start(operations, properties)) {
+            try (MigrationRoute route = MigrationRoute.start(operations, settings)) {
                 return finish(route.send("direct:migration-steps", null, id), Map.of());
             }
         }

@@ -39,6 +39,7 @@ import java.util.Map;
  * <pre>java -Xmx256m -cp target/convex-pipeline.jar dev.convexpipeline.migration.MigrationBenchmark --documents 100000,1000000</pre>
  */
 public final class MigrationBenchmark {
+    private static final Path CONFIG = Path.of("config", "application.properties");
     private static final double MB = 1024.0 * 1024.0;
 
     private final List<String> rows = new ArrayList<>();
@@ -86,7 +87,7 @@ public final class MigrationBenchmark {
             properties.put("convex.url", source.url());
             properties.put("convex.admin-key", source.adminKey());
             BackupManifest backup;
-            try (BackupService service = BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC())) {
+            try (BackupService service = BackupSettings.load(dev.convexpipeline.app.ConfigFile.settings(CONFIG, properties)).createService(new BackupMetrics(), Clock.systemUTC())) {
                 backup = service.run();
             }
             long zipBytes = backup.zip().bytes();
@@ -108,7 +109,7 @@ public final class MigrationBenchmark {
                     upload[1] = System.nanoTime();
                 }
             };
-            try (Migrator migrator = new Migrator(MigrationSettings.load(properties::get), Clock.systemUTC(), new MigrationMetrics())
+            try (Migrator migrator = new Migrator(MigrationSettings.load(dev.convexpipeline.app.ConfigFile.settings(CONFIG, properties)), Clock.systemUTC(), new MigrationMetrics())
                     .withListener(phases); HeapSampler heap = HeapSampler.start()) {
                 long started = System.nanoTime();
                 Migrator.Request request = new Migrator.Request(backup.id(), target.url(), List.of(), ImportMode.REQUIRE_EMPTY,

@@ -154,8 +154,8 @@ public final class MigrationOperations implements AutoCloseable {
     }
 
     /** The bean the pipeline binds as {@code migrations}; its metrics join Camel's registry once Camel runs. */
-    public static MigrationOperations create(CamelContext camelContext) {
-        java.util.function.Function<String, String> properties = dev.convexpipeline.backup.BackupWiring.properties(camelContext);
+    public static MigrationOperations create(CamelContext camelContext, dev.convexpipeline.app.SettingsSource settings,
+                                             dev.convexpipeline.convex.ConvexClient shared) {
         MigrationMetrics metrics = new MigrationMetrics();
         camelContext.getManagementStrategy().addEventNotifier(new org.apache.camel.support.SimpleEventNotifierSupport() {
             @Override
@@ -167,7 +167,7 @@ public final class MigrationOperations implements AutoCloseable {
                 }
             }
         });
-        return new MigrationOperations(() -> new Migrator(MigrationSettings.load(properties), java.time.Clock.systemUTC(),
+        return new MigrationOperations(() -> new Migrator(MigrationSettings.load(settings).withSharedClient(shared), java.time.Clock.systemUTC(),
                 metrics)).withCamelContext(camelContext);
     }
 

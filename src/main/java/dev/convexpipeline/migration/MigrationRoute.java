@@ -1,6 +1,7 @@
 package dev.convexpipeline.migration;
 
 import dev.convexpipeline.RouteFile;
+import dev.convexpipeline.app.SettingsSource;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -8,7 +9,6 @@ import org.apache.camel.impl.DefaultCamelContext;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Function;
 
 /**
  * Runs {@code routes/migration.camel.yaml} in a small Camel context inside a CLI command, so
@@ -22,8 +22,8 @@ public final class MigrationRoute implements AutoCloseable {
     }
 
     /** The routes folder is the pipeline's ({@code camel.main.routes-include-pattern}, PIPELINE_ROUTES_DIR). */
-    static MigrationRoute start(MigrationOperations operations, Function<String, String> properties) throws Exception {
-        Path file = RouteFile.path(properties, "migration.camel.yaml");
+    static MigrationRoute start(MigrationOperations operations, SettingsSource settings) throws Exception {
+        Path file = RouteFile.path(settings, "migration.camel.yaml");
         if (!Files.isRegularFile(file)) {
             throw new MigrationRefusedException(RouteFile.missing(file, "migration"));
         }
@@ -39,9 +39,9 @@ public final class MigrationRoute implements AutoCloseable {
      * Runs one migration request through the route in a context of its own and returns the journal it
      * ended with: {@code migrate run} and {@code restore} both start migrations this way.
      */
-    public static MigrationJournal run(Migrator migrator, Function<String, String> properties, Migrator.Request request)
+    public static MigrationJournal run(Migrator migrator, SettingsSource settings, Migrator.Request request)
             throws Exception {
-        try (MigrationRoute route = start(new MigrationOperations(() -> migrator), properties)) {
+        try (MigrationRoute route = start(new MigrationOperations(() -> migrator), settings)) {
             return route.send("direct:migration", request, null);
         }
     }

@@ -1,13 +1,15 @@
 package dev.convexpipeline.migration;
 
+import dev.convexpipeline.app.EnvironmentFiles;
+import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.backup.BackupSettings;
+import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.convex.ConvexClientConfig;
+import dev.convexpipeline.convex.ConvexSettings;
+import dev.convexpipeline.pitr.PitrSettings;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Function;
 
 /**
  * Settings of migrations: the backup storage (where snapshots, rollback points and journals live),
@@ -18,42 +20,43 @@ import java.util.function.Function;
  */
 public record MigrationSettings(BackupSettings storage, String convexUrl, String serviceToken, String sourceKey,
                                 String targetKey, long estimatedBytesPerSecond, Duration importTimeout,
-                                ConvexClientConfig clientTemplate, Path spillDirectory) {
+                                ConvexSettings convex, Path spillDirectory, ConvexClient shared) {
 
-    public static MigrationSettings load(Function<String, String> property) {
-        BackupSettings storage = BackupSettings.load(property);
-        String mbps = text(property, "migration.estimated-mb-per-second", "2");
-        long bytesPerSecond;
-        try {
-            bytesPerSecond = Math.max(1, (long) (Double.parseDouble(mbps) * 1024 * 1024));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("migration.estimated-mb-per-second must be a number, got '" + mbps + "'");
-        }
-        Duration timeout = Duration.ofMinutes(Long.parseLong(text(property, "migration.import-timeout-minutes", "120")));
-        return new MigrationSettings(storage, text(property, "convex.url", "http://127.0.0.1:3210"),
-                text(property, "convex.admin-key", ""), text(property, "migration.source-admin-key", ""),
-                text(property, "migration.target-admin-key", ""), bytesPerSecond, timeout,
-                storage.convex(), Path.of(text(property, "changes.spill-directory", System.getProperty("java.io.tmpdir"))));
+    public static MigrationSettings load(SettingsSource settings) {
+        BackupSettings storage = BackupSettings.load(settings);
+        long bytesPerSecond = Math.max(1, (long) (settings.decimal("migration.estimated-mb-per-second") * 1024 * 1024));
+        Duration timeout = Duration.ofMinutes(settings.number("migration.import-timeout-minutes"));
+        ConvexSettings convex = ConvexSettings.from(settings);
+        return new MigrationSettings(storage, convex.url(), convex.adminKey(), settings.text("migration.source-admin-key"),
+                settings.text("migration.target-admin-key"), bytesPerSecond, timeout, convex,
+                PitrSettings.spillDirectory(settings), null);
+    }
+
+    /** The same settings, reaching the pipeline's own deployment through the process's client {@code shared} (may be null). */
+    public MigrationSettings withSharedClient(ConvexClient client) {
+        return new MigrationSettings(storage, convexUrl, serviceToken, sourceKey, targetKey, estimatedBytesPerSecond,
+                importTimeout, convex, spillDirectory, client);
     }
 
     /** The same settings with the target's admin key given by another front (restore's own variable). */
     public MigrationSettings withTargetKey(String key) {
         return new MigrationSettings(storage, convexUrl, serviceToken, sourceKey, key, estimatedBytesPerSecond, importTimeout,
-                clientTemplate, spillDirectory);
+                convex, spillDirectory, shared);
     }
 
     /** The admin key for a deployment: a key file, else the environment, else the service token for the pipeline's own URL. */
     String keyFor(String role, String url, Path keyFile) {
         if (keyFile != null) {
+            String key;
             try {
-                String key = Files.readString(keyFile).trim();
-                if (key.isEmpty()) {
-                    throw new MigrationRefusedException("the " + role + " key file " + keyFile + " is empty");
-                }
-                return key;
-            } catch (IOException e) {
-                throw new MigrationRefusedException("cannot read the " + role + " key file " + keyFile + ": " + e.getMessage());
+                key = EnvironmentFiles.readSecret("--" + role + "-key-file", keyFile);
+            } catch (IllegalArgumentException unreadable) {
+                throw new MigrationRefusedException(unreadable.getMessage());
             }
+            if (key.isEmpty()) {
+                throw new MigrationRefusedException("the " + role + " key file " + keyFile + " is empty");
+            }
+            return key;
         }
         String fromEnv = "source".equals(role) ? sourceKey : targetKey;
         if (fromEnv != null && !fromEnv.isEmpty()) {
@@ -75,17 +78,21 @@ public record MigrationSettings(BackupSettings storage, String convexUrl, String
         return url.trim().replaceAll("/+$", "");
     }
 
-    ConvexClientConfig client(String url, String adminKey) {
-        ConvexClientConfig config = ConvexClientConfig.of(url, adminKey);
-        if (clientTemplate != null) {
-            config = config.withTimeouts(clientTemplate.connectTimeout(), clientTemplate.requestTimeout())
-                    .withRetryPolicy(clientTemplate.retryPolicy());
+    /**
+     * A client for {@code url} with {@code adminKey}, closed by the caller: a view of the process's
+     * client when that is the same deployment and key (one connection pool per deployment), else a new one.
+     */
+    ConvexClient open(String url, String adminKey) {
+        if (shared != null && sameDeployment(url, shared.config().deploymentUrl().toString())
+                && adminKey.equals(shared.config().adminKey())) {
+            return shared.withLimits(shared.config().retryPolicy(), shared.config().requestTimeout());
         }
-        return config;
+        return new ConvexClient(client(url, adminKey));
     }
 
-    private static String text(Function<String, String> property, String key, String fallback) {
-        String value = property.apply(key);
-        return value == null || value.isBlank() ? fallback : value.trim();
+    /** Another deployment's client: the pipeline's own timeouts and retries ({@code convex.*}) with that URL and key. */
+    ConvexClientConfig client(String url, String adminKey) {
+        return new ConvexClientConfig(java.net.URI.create(url), adminKey, convex.connectTimeout(), convex.requestTimeout(),
+                convex.retryPolicy(), ConvexClientConfig.DEFAULT_CLIENT_NAME);
     }
 }

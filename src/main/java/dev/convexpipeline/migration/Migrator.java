@@ -311,7 +311,7 @@ public final class Migrator implements AutoCloseable {
         String version;
         String contract;
         Map<String, Long> targetTables;
-        try (ConvexClient target = new ConvexClient(settings.client(request.to(), targetKey))) {
+        try (ConvexClient target = settings.open(request.to(), targetKey)) {
             version = checkReachable(target, "target");
             contract = checkContract(target, request.skipFunctionsCheck(), notes);
             targetTables = countTables(target);
@@ -869,11 +869,11 @@ public final class Migrator implements AutoCloseable {
     }
 
     private ConvexClient sourceClient(String url) {
-        return new ConvexClient(settings.client(url, settings.keyFor("source", url, sourceKeyFile)));
+        return settings.open(url, settings.keyFor("source", url, sourceKeyFile));
     }
 
     private ConvexClient targetClient(String url) {
-        return new ConvexClient(settings.client(url, settings.keyFor("target", url, targetKeyFile)));
+        return settings.open(url, settings.keyFor("target", url, targetKeyFile));
     }
 
     private static String instanceOf(String adminKey, String url) {

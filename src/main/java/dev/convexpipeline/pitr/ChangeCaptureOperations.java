@@ -21,18 +21,20 @@ public final class ChangeCaptureOperations implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeCaptureOperations.class);
 
     private final Supplier<PitrSettings> settings;
+    private final Supplier<ConvexClient> clients;
     private final CaptureMetrics metrics;
     private final Clock clock;
     private ChangeCapture capture;
     private BackupTarget storage;
-    private ConvexClient client;
     private volatile ChangeCapture.Cycle lastCycle;
     private volatile Instant lastSuccess;
     private volatile String lastFailure;
     private final Instant startedAt;
 
-    public ChangeCaptureOperations(Supplier<PitrSettings> settings, Clock clock) {
+    /** @param clients the process's Convex client (shared, not closed here) */
+    public ChangeCaptureOperations(Supplier<PitrSettings> settings, Supplier<ConvexClient> clients, Clock clock) {
         this.settings = settings;
+        this.clients = clients;
         this.clock = clock;
         this.metrics = new CaptureMetrics(clock);
         this.startedAt = clock.instant();
@@ -41,6 +43,7 @@ public final class ChangeCaptureOperations implements AutoCloseable {
     /** For tests and the benchmark: a capture built elsewhere. */
     public ChangeCaptureOperations(ChangeCapture capture, Clock clock) {
         this.settings = null;
+        this.clients = null;
         this.clock = clock;
         this.metrics = capture.metrics();
         this.capture = capture;
@@ -59,7 +62,7 @@ public final class ChangeCaptureOperations implements AutoCloseable {
                         + " the deployment's admin key to read document_deltas");
             }
             storage = loaded.backup().createTarget();
-            client = new ConvexClient(loaded.backup().convex());
+            ConvexClient client = clients.get();
             capture = new ChangeCapture(storage, loaded.layout(), client::documentDeltasPage, metrics, clock,
                     loaded.spillDirectory());
         }
@@ -115,9 +118,6 @@ public final class ChangeCaptureOperations implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (client != null) {
-            client.close();
-        }
         if (storage != null) {
             storage.close();
         }

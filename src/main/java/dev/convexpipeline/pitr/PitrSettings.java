@@ -1,12 +1,12 @@
 package dev.convexpipeline.pitr;
 
+import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.backup.BackupLayout;
 import dev.convexpipeline.backup.BackupSettings;
 import dev.convexpipeline.backup.ConvexSnapshotSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.Function;
 
 /**
  * Point-in-time settings ({@code changes.*}) plus the backup settings they share: the storage and
@@ -15,15 +15,20 @@ import java.util.function.Function;
 public record PitrSettings(BackupSettings backup, boolean enabled, Duration flushInterval, Duration maxLag,
                            Path spillDirectory) {
 
-    public static PitrSettings load(Function<String, String> property) {
-        BackupSettings backup = BackupSettings.load(property);
-        Duration flush = BackupSettings.duration(text(property, "changes.flush-interval", "10s"), "changes.flush-interval");
+    public static PitrSettings load(SettingsSource settings) {
+        BackupSettings backup = BackupSettings.load(settings);
+        Duration flush = settings.duration("changes.flush-interval");
         if (flush.isZero() || flush.isNegative()) {
             throw new IllegalArgumentException("changes.flush-interval (CHANGES_FLUSH_INTERVAL) must be positive, got " + flush);
         }
-        return new PitrSettings(backup, Boolean.parseBoolean(text(property, "changes.enabled", "true")), flush,
-                BackupSettings.duration(text(property, "changes.max-lag", "5m"), "changes.max-lag"),
-                Path.of(text(property, "changes.spill-directory", System.getProperty("java.io.tmpdir"))));
+        return new PitrSettings(backup, settings.flag("changes.enabled"), flush, settings.duration("changes.max-lag"),
+                spillDirectory(settings));
+    }
+
+    /** {@code changes.spill-directory}; empty means the JVM's temporary directory. */
+    public static Path spillDirectory(SettingsSource settings) {
+        String directory = settings.text("changes.spill-directory");
+        return Path.of(directory.isEmpty() ? System.getProperty("java.io.tmpdir") : directory);
     }
 
     /** The instance whose backups and changes are read: backup.instance, else the admin key's instance part. */
@@ -38,8 +43,4 @@ public record PitrSettings(BackupSettings backup, boolean enabled, Duration flus
         return new BackupLayout(ConvexSnapshotSource.instanceFromAdminKey(backup.convex().adminKey()));
     }
 
-    private static String text(Function<String, String> property, String key, String fallback) {
-        String value = property.apply(key);
-        return value == null || value.isBlank() ? fallback : value.trim();
-    }
 }

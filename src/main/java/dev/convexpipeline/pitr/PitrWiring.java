@@ -1,22 +1,22 @@
 package dev.convexpipeline.pitr;
 
-import dev.convexpipeline.backup.BackupSettings;
+import dev.convexpipeline.app.SettingsSource;
+import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.backup.BackupWiring;
 import org.apache.camel.CamelContext;
-import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.spi.PropertiesFunction;
 
 import java.time.Clock;
-import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** Creates the change-capture bean and hooks it into health and metrics once Camel runs. */
 public final class PitrWiring {
     private PitrWiring() {
     }
 
-    public static ChangeCaptureOperations operations(CamelContext camelContext) {
-        Function<String, String> properties = BackupWiring.properties(camelContext);
-        return new ChangeCaptureOperations(() -> PitrSettings.load(properties), Clock.systemUTC());
+    /** The capture bean over the process's Convex client; the settings are read on the first flush. */
+    public static ChangeCaptureOperations operations(SettingsSource settings, Supplier<ConvexClient> convex) {
+        return new ChangeCaptureOperations(() -> PitrSettings.load(settings), convex, Clock.systemUTC());
     }
 
     /**
@@ -33,24 +33,13 @@ public final class PitrWiring {
             @Override
             public String apply(String remainder) {
                 String key = remainder.trim();
-                String value = camelContext.getPropertiesComponent().resolveProperty(key)
-                        .map(camelContext::resolvePropertyPlaceholders).orElseThrow(() ->
-                                new IllegalArgumentException("Property " + key + " is not set"));
-                return Long.toString(BackupSettings.duration(value, key).toMillis());
+                return Long.toString(SettingsSource.of(camelContext).duration(key).toMillis());
             }
         });
     }
 
-    public static void onStarted(CamelContext camelContext, ChangeCaptureOperations capture) {
-        String maxLag = BackupWiring.properties(camelContext).apply("changes.max-lag");
-        HealthCheckRegistry health = HealthCheckRegistry.get(camelContext);
-        if (health != null) {
-            ChangeCaptureCheck check = new ChangeCaptureCheck(capture,
-                    BackupSettings.duration(maxLag == null || maxLag.isBlank() ? "5m" : maxLag, "changes.max-lag"),
-                    Clock.systemUTC());
-            check.setCamelContext(camelContext);
-            health.register(check);
-        }
+    public static void onStarted(CamelContext camelContext, ChangeCaptureOperations capture, SettingsSource settings) {
+        BackupWiring.register(camelContext, new ChangeCaptureCheck(capture, settings.duration("changes.max-lag"), Clock.systemUTC()));
         capture.metrics().bindTo(BackupWiring.meterRegistry(camelContext));
     }
 }

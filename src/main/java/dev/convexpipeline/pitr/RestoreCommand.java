@@ -2,7 +2,9 @@ package dev.convexpipeline.pitr;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.ConfigOption;
+import dev.convexpipeline.app.EnvironmentFiles;
+import dev.convexpipeline.app.SettingsSource;
 import dev.convexpipeline.backup.BackupTarget;
 import dev.convexpipeline.backup.SnapshotScanner;
 import dev.convexpipeline.convex.ConvexClientConfig;
@@ -16,6 +18,7 @@ import dev.convexpipeline.migration.MigrationStatus;
 import dev.convexpipeline.migration.Migrator;
 import dev.convexpipeline.migration.SnapshotRecord;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,7 +27,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -57,9 +59,8 @@ public final class RestoreCommand implements Callable<Integer> {
     public static final int EXIT_VERIFY_FAILED = 3;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    @Option(names = "--config", defaultValue = "config/application.properties",
-            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
-    Path config;
+    @Mixin
+    ConfigOption config;
 
     @Option(names = "--to", required = true, paramLabel = "URL", description = "Deployment to restore into.")
     String to;
@@ -100,8 +101,8 @@ public final class RestoreCommand implements Callable<Integer> {
         long atTs = RestorePlanner.parseMoment(at);
         Set<String> only = tables == null ? null : new LinkedHashSet<>(tables.stream().map(String::trim)
                 .filter(t -> !t.isEmpty()).toList());
-        Function<String, String> properties = ConfigFile.properties(config);
-        PitrSettings settings = PitrSettings.load(properties);
+        SettingsSource source = config.settings();
+        PitrSettings settings = PitrSettings.load(source);
         RestorePlan plan;
         try (BackupTarget storage = settings.backup().createTarget()) {
             RestoreService service = new RestoreService(storage, settings.layout(), settings.spillDirectory());
@@ -122,9 +123,9 @@ public final class RestoreCommand implements Callable<Integer> {
                 only == null ? List.of() : List.copyOf(only), only == null ? ImportMode.REPLACE_ALL : ImportMode.REPLACE,
                 false, false, true, false, null, null);
         MigrationJournal journal;
-        try (Migrator migrator = new Migrator(MigrationSettings.load(properties).withTargetKey(key), Clock.systemUTC(),
+        try (Migrator migrator = new Migrator(MigrationSettings.load(source).withTargetKey(key), Clock.systemUTC(),
                 new MigrationMetrics())) {
-            journal = MigrationRoute.run(migrator, properties, request);
+            journal = MigrationRoute.run(migrator, source, request);
         }
         if (journal.status() == MigrationStatus.FAILED) {
             throw new IllegalStateException("migration " + journal.id() + ": " + journal.error() + "; `migrate resume "
@@ -162,10 +163,7 @@ public final class RestoreCommand implements Callable<Integer> {
 
     private String targetKey() throws Exception {
         if (targetKeyFile != null) {
-            if (!Files.isReadable(targetKeyFile)) {
-                throw new IllegalArgumentException("--target-key-file " + targetKeyFile + " cannot be read");
-            }
-            String key = Files.readString(targetKeyFile).trim();
+            String key = EnvironmentFiles.readSecret("--target-key-file", targetKeyFile);
             if (key.isEmpty()) {
                 throw new IllegalArgumentException("--target-key-file " + targetKeyFile + " is empty");
             }

@@ -7,11 +7,11 @@ import com.stripe.net.StripeResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.convexpipeline.retry.RetryAfter;
+import dev.convexpipeline.retry.RetryPolicy;
+
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@code Stripe-Should-Retry: false} stops at once (Stripe says a retry cannot succeed);
  *       {@code true} retries whatever the status;</li>
- *   <li>the delay is Stripe's {@code Retry-After} when it sends one, else exponential backoff with
- *       jitter, capped by {@code maxBackoff}.</li>
+ *   <li>the delay is the pipeline's {@link RetryPolicy} (exponential backoff with jitter, capped by
+ *       {@code maxBackoff}), or Stripe's {@code Retry-After} when it asks for longer.</li>
  * </ul>
  * The StripeClient is built with {@code maxNetworkRetries(0)} so stripe-java's own retry loop (which
  * ignores Retry-After and is not paced) never runs on top of this one. Written by hand because
@@ -32,10 +32,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PacedStripeHttpClient extends HttpURLConnectionClient {
     private static final Logger LOG = LoggerFactory.getLogger(PacedStripeHttpClient.class);
 
+    /** Stripe's Retry-After is honoured however long it is: a run has no deadline, and a 429 storm must end. */
+    private static final Duration MAX_RETRY_AFTER = Duration.ofHours(1);
+
     private final RequestPacer limiter;
-    private final int maxAttempts;
-    private final Duration initialBackoff;
-    private final Duration maxBackoff;
+    private final RetryPolicy policy;
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong throttled = new AtomicLong();
@@ -43,9 +44,7 @@ public final class PacedStripeHttpClient extends HttpURLConnectionClient {
 
     public PacedStripeHttpClient(double requestsPerSecond, int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
         this.limiter = new RequestPacer(requestsPerSecond);
-        this.maxAttempts = maxAttempts;
-        this.initialBackoff = initialBackoff;
-        this.maxBackoff = maxBackoff;
+        this.policy = new RetryPolicy(maxAttempts, initialBackoff, maxBackoff, MAX_RETRY_AFTER);
     }
 
     @Override
@@ -57,14 +56,14 @@ public final class PacedStripeHttpClient extends HttpURLConnectionClient {
             try {
                 response = request(request);
             } catch (ApiConnectionException e) {
-                if (attempt >= maxAttempts) {
+                if (!policy.allowsAttemptAfter(attempt)) {
                     // stripe-java's own text names its default host, not the one this request went to.
                     String failure = "connection to Stripe failed: " + request.method() + " " + endpoint(request)
                             + ", " + attempt + " attempt(s): " + rootMessage(e);
                     lastFailure = failure;
                     throw new ApiConnectionException(failure, e);
                 }
-                pause(request, attempt, "connection failed (" + e.getMessage() + ")", backoff(attempt));
+                pause(request, attempt, "connection failed (" + e.getMessage() + ")", policy.delayBefore(attempt + 1, null));
                 continue;
             }
             if (response.code() == 429) {
@@ -73,16 +72,15 @@ public final class PacedStripeHttpClient extends HttpURLConnectionClient {
             Optional<String> shouldRetry = response.headers().firstValue("Stripe-Should-Retry");
             boolean retryable = shouldRetry.map("true"::equals)
                     .orElse(response.code() == 429 || response.code() >= 500);
-            if (!retryable || attempt >= maxAttempts) {
+            if (!retryable || !policy.allowsAttemptAfter(attempt)) {
                 if (response.code() >= 400) {
                     lastFailure = "Stripe answered HTTP " + response.code() + " to " + request.method() + " "
                             + endpoint(request) + " after " + attempt + " attempt(s)";
                 }
                 return response;
             }
-            Optional<Duration> stripeDelay = retryAfter(response);
-            Duration delay = stripeDelay.isPresent() ? stripeDelay.get() : backoff(attempt);
-            pause(request, attempt, "HTTP " + response.code(), delay);
+            pause(request, attempt, "HTTP " + response.code(),
+                    policy.delayBefore(attempt + 1, retryAfter(response).orElse(null)));
         }
     }
 
@@ -106,38 +104,18 @@ public final class PacedStripeHttpClient extends HttpURLConnectionClient {
     private void pause(StripeRequest request, int attempt, String why, Duration delay) throws ApiConnectionException {
         retries.incrementAndGet();
         LOG.debug("Stripe {} {}: {}, attempt {}/{}; retrying in {} ms", request.method(), request.url().getPath(), why,
-                attempt, maxAttempts, delay.toMillis());
+                attempt, policy.maxAttempts(), delay.toMillis());
         try {
-            Thread.sleep(delay.toMillis());
+            RetryPolicy.pause(delay);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiConnectionException("interrupted while waiting to retry " + request.url().getPath());
         }
     }
 
-    private Duration backoff(int attempt) {
-        long base = initialBackoff.toMillis() << Math.min(attempt - 1, 20);
-        long capped = Math.min(base, maxBackoff.toMillis());
-        // Equal jitter: between half and all of the capped delay, so instances do not retry in step.
-        return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
-    }
-
-    /** {@code Retry-After} as delta-seconds or an HTTP date. */
+    /** Stripe's {@code Retry-After}, if it sent one. */
     static Optional<Duration> retryAfter(StripeResponse response) {
-        return response.headers().firstValue("Retry-After").flatMap(value -> {
-            String v = value.trim();
-            try {
-                return Optional.of(Duration.ofMillis(Math.max(0, (long) (Double.parseDouble(v) * 1000))));
-            } catch (NumberFormatException notSeconds) {
-                try {
-                    Duration until = Duration.between(java.time.Instant.now(),
-                            ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-                    return Optional.of(until.isNegative() ? Duration.ZERO : until);
-                } catch (RuntimeException notADate) {
-                    return Optional.empty();
-                }
-            }
-        });
+        return response.headers().firstValue("Retry-After").flatMap(RetryAfter::parse);
     }
 
     /** HTTP requests sent to Stripe, retries included. */

@@ -2,7 +2,9 @@ package dev.convexpipeline.reconcile;
 
 import dev.convexpipeline.JsonOutput;
 
-import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.ConfigOption;
+import dev.convexpipeline.app.SettingsSource;
+import dev.convexpipeline.convex.ConvexSettings;
 
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.stripe.StripeEventLedger;
@@ -18,9 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 
 /**
  * {@code reconcile [--dry-run] [--json] [--status]}: the same run as the schedule and the admin API,
@@ -30,9 +30,8 @@ import java.util.function.Function;
 @Command(name = "reconcile", mixinStandardHelpOptions = true,
         description = "Make Convex entitlements agree with Stripe: replay missed events, repair drift, revoke what Stripe no longer has.")
 public final class ReconcileCommand implements Callable<Integer> {
-    @Option(names = "--config", defaultValue = "config/application.properties",
-            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
-    Path config;
+    @Mixin
+    ConfigOption config;
 
     @Option(names = "--dry-run", description = "Change nothing; print the drift a run would fix.")
     boolean dryRun;
@@ -49,15 +48,14 @@ public final class ReconcileCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Function<String, String> property = properties(config);
-        StripeSettings stripeSettings = StripeSettings.from(property);
-        if (stripeSettings.convex() == null) {
-            throw new IllegalStateException("convex.admin-key is empty: set CONVEX_SERVICE_TOKEN");
-        }
-        try (ConvexClient convex = new ConvexClient(stripeSettings.convex())) {
+        SettingsSource settings = config.settings();
+        StripeSettings stripeSettings = StripeSettings.from(settings);
+        // Every setting is read (and a missing one named) before Convex is contacted.
+        ReconcileSettings reconcileSettings = ReconcileSettings.from(settings);
+        try (ConvexClient convex = ConvexSettings.from(settings).openClient()) {
             StripeMetrics metrics = StripeMetrics.standalone();
             SubscriptionEntitlementMapper mapper = new SubscriptionEntitlementMapper(TierMapping.parse(stripeSettings.tierMapping()));
-            Reconciler reconciler = new Reconciler(ReconcileSettings.from(property), new ReconcileStore(convex), mapper,
+            Reconciler reconciler = new Reconciler(reconcileSettings, new ReconcileStore(convex), mapper,
                     new StripeEventTranslator(mapper), new StripeEventLedger(convex, metrics),
                     new ReconcileMetrics(metrics::registry));
             if (status) {
@@ -65,7 +63,7 @@ public final class ReconcileCommand implements Callable<Integer> {
                 JsonOutput.print(out, new ReconcileOperations(reconciler).last());
                 return 0;
             }
-            ReconcileReport report = ReconcileRoute.run(new ReconcileOperations(reconciler), property, "cli", dryRun);
+            ReconcileReport report = ReconcileRoute.run(new ReconcileOperations(reconciler), settings, "cli", dryRun);
             if (json.enabled()) {
                 json.print(report.toJson());
             } else {
@@ -79,9 +77,5 @@ public final class ReconcileCommand implements Callable<Integer> {
             }
             return 0;
         }
-    }
-
-    static Function<String, String> properties(Path config) {
-        return ConfigFile.properties(config);
     }
 }

@@ -1,13 +1,13 @@
 package dev.convexpipeline.reconcile;
 
 import dev.convexpipeline.RouteFile;
+import dev.convexpipeline.app.SettingsSource;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.impl.DefaultCamelContext;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Function;
 
 /**
  * Runs {@code direct:reconcile} of routes/stripe-reconcile.camel.yaml in a small Camel context inside the
@@ -24,9 +24,9 @@ final class ReconcileRoute {
      * The run's report, completed or failed. A run refused before it was claimed (one is in progress,
      * STRIPE_SECRET_KEY missing) throws what refused it.
      */
-    static ReconcileReport run(ReconcileOperations operations, Function<String, String> properties, String trigger,
+    static ReconcileReport run(ReconcileOperations operations, SettingsSource settings, String trigger,
                                boolean dryRun) throws Exception {
-        Path file = RouteFile.path(properties, "stripe-reconcile.camel.yaml");
+        Path file = RouteFile.path(settings, "stripe-reconcile.camel.yaml");
         if (!Files.isRegularFile(file)) {
             throw new IllegalStateException(RouteFile.missing(file, "reconcile"));
         }

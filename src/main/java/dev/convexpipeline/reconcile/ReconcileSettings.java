@@ -1,7 +1,8 @@
 package dev.convexpipeline.reconcile;
 
+import dev.convexpipeline.app.SettingsSource;
+
 import java.time.Duration;
-import java.util.function.Function;
 
 /**
  * Reconcile's settings from config/application.properties (each documented in the README's
@@ -36,28 +37,23 @@ public record ReconcileSettings(String stripeSecretKey, String stripeApiBase, do
         }
     }
 
-    public static ReconcileSettings from(Function<String, String> property) {
+    public static ReconcileSettings from(SettingsSource settings) {
         return new ReconcileSettings(
-                value(property, "stripe.secret-key", ""),
-                value(property, "reconcile.stripe-api-base", "https://api.stripe.com"),
-                Double.parseDouble(value(property, "reconcile.stripe-rate-limit", "20")),
-                Integer.parseInt(value(property, "reconcile.stripe-max-attempts", "8")),
-                Duration.ofMillis(Long.parseLong(value(property, "reconcile.stripe-retry-initial-backoff-ms", "500"))),
-                Duration.ofMillis(Long.parseLong(value(property, "reconcile.stripe-retry-max-backoff-ms", "30000"))),
-                Duration.ofMillis(Long.parseLong(value(property, "reconcile.lease-ms", "300000"))),
-                Duration.ofMillis(Long.parseLong(value(property, "reconcile.events-lookback-ms", "2592000000"))),
-                Duration.ofMillis(Long.parseLong(value(property, "reconcile.events-overlap-ms", "300000"))),
-                Duration.ofMillis(Long.parseLong(value(property, "reconcile.stripe-timeout-ms", "30000"))));
+                settings.text("stripe.secret-key"),
+                settings.text("reconcile.stripe-api-base"),
+                settings.decimal("reconcile.stripe-rate-limit"),
+                settings.integer("reconcile.stripe-max-attempts"),
+                settings.millis("reconcile.stripe-retry-initial-backoff-ms"),
+                settings.millis("reconcile.stripe-retry-max-backoff-ms"),
+                settings.millis("reconcile.lease-ms"),
+                settings.millis("reconcile.events-lookback-ms"),
+                settings.millis("reconcile.events-overlap-ms"),
+                settings.millis("reconcile.stripe-timeout-ms"));
     }
 
     public ReconcileSettings withApiBase(String base) {
         return new ReconcileSettings(stripeSecretKey, base, rateLimitPerSecond, maxAttempts, initialBackoff, maxBackoff,
                 lease, eventsLookback, eventsOverlap, stripeTimeout);
-    }
-
-    private static String value(Function<String, String> property, String key, String fallback) {
-        String value = property.apply(key);
-        return value == null || value.isBlank() ? fallback : value.trim();
     }
 
     @Override

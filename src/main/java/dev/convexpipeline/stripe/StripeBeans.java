@@ -1,11 +1,8 @@
 package dev.convexpipeline.stripe;
 
 import dev.convexpipeline.convex.ConvexClient;
-import dev.convexpipeline.convex.ConvexClientConfig;
-import dev.convexpipeline.convex.RetryPolicy;
-import org.apache.camel.CamelConfiguration;
+import dev.convexpipeline.retry.RetryPolicy;
 import org.apache.camel.CamelContext;
-import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,11 +10,11 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * Creates the Stripe capability's beans from config/application.properties and binds them by the
- * names routes/stripe-webhook.camel.yaml and routes/admin.camel.yaml use. Listed in
- * {@code camel.main.configuration-classes}. Built in one place because the beans depend on each other.
+ * Creates the Stripe capability's beans and binds them by the names routes/stripe-webhook.camel.yaml
+ * and routes/admin.camel.yaml use. Called by {@code PipelineBeans} with the settings and the
+ * process's Convex client; returns the instances reconcile shares, so nothing is looked up by name.
  */
-public class StripeBeans implements CamelConfiguration {
+public final class StripeBeans {
     private static final Logger LOG = LoggerFactory.getLogger(StripeBeans.class);
     /** How long a delivery waits for a concurrent delivery of the same event on this instance. */
     private static final Duration CLAIM_WAIT = Duration.ofSeconds(20);
@@ -27,34 +24,28 @@ public class StripeBeans implements CamelConfiguration {
      */
     static final Duration MAX_CONVEX_REQUEST_TIMEOUT = Duration.ofSeconds(5);
     static final int MAX_CONVEX_ATTEMPTS = 3;
+    static final Duration MAX_CONVEX_BACKOFF = Duration.ofSeconds(1);
 
-    static ConvexClientConfig withinStripeTimeout(ConvexClientConfig config) {
-        RetryPolicy retries = config.retryPolicy();
-        RetryPolicy capped = new RetryPolicy(Math.min(retries.maxAttempts(), MAX_CONVEX_ATTEMPTS), retries.baseBackoff(),
-                retries.maxBackoff().compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : retries.maxBackoff());
-        Duration request = config.requestTimeout().compareTo(MAX_CONVEX_REQUEST_TIMEOUT) > 0
-                ? MAX_CONVEX_REQUEST_TIMEOUT : config.requestTimeout();
-        Duration connect = config.connectTimeout().compareTo(request) > 0 ? request : config.connectTimeout();
-        return config.withRetryPolicy(capped).withTimeouts(connect, request);
+    /** What reconcile reuses: it maps subscriptions and translates missed events with these same instances. */
+    public record Shared(StripeMetrics metrics, SubscriptionEntitlementMapper mapper, StripeEventTranslator translator) {
     }
 
-    @Override
-    public void configure(CamelContext camelContext) throws Exception {
-        StripeSettings settings = StripeSettings.from(key ->
-                camelContext.getPropertiesComponent().resolveProperty(key).orElse(null));
+    private StripeBeans() {
+    }
+
+    /** The webhook's view of the shared client: its attempts and timeouts fit Stripe's delivery window. Null stays null. */
+    static ConvexClient withinStripeTimeout(ConvexClient shared) {
+        return shared == null ? null : shared.withLimits(
+                new RetryPolicy(MAX_CONVEX_ATTEMPTS, Duration.ZERO, MAX_CONVEX_BACKOFF), MAX_CONVEX_REQUEST_TIMEOUT);
+    }
+
+    /** @param convex the process's Convex client, null without an admin key (webhooks are then answered 503) */
+    public static Shared bind(CamelContext camelContext, StripeSettings settings, ConvexClient convex) {
         StripeMetrics metrics = new StripeMetrics(camelContext);
-        ConvexClient convex = settings.convex() == null ? null : new ConvexClient(withinStripeTimeout(settings.convex()));
         if (convex == null) {
             LOG.warn("convex.admin-key (CONVEX_SERVICE_TOKEN) is not set: Stripe webhooks will be answered 503 until it is");
-        } else {
-            camelContext.addService(new ServiceSupport() {
-                @Override
-                protected void doStop() {
-                    convex.close();
-                }
-            });
         }
-        StripeEventLedger ledger = new StripeEventLedger(convex, metrics);
+        StripeEventLedger ledger = new StripeEventLedger(withinStripeTimeout(convex), metrics);
         WebhookSignatureVerifier verifier = WebhookSignatureVerifier.fromConfig(settings.webhookSecrets(),
                 settings.signatureTolerance());
         if (!verifier.isConfigured()) {
@@ -67,7 +58,6 @@ public class StripeBeans implements CamelConfiguration {
         // Camel's platform-http engine, except that the webhook gets a form-encoded body as the bytes received.
         camelContext.getRegistry().bind("platform-http-engine", new RawBodyPlatformHttpEngine());
         camelContext.getRegistry().bind("stripeMetrics", metrics);
-        // Reconcile (dev.convexpipeline.reconcile) maps subscriptions and translates missed events with these same instances.
         camelContext.getRegistry().bind("stripeEventTranslator", translator);
         camelContext.getRegistry().bind("subscriptionEntitlementMapper", mapper);
         camelContext.getRegistry().bind("stripeEventLedgerRepository", repository);
@@ -78,5 +68,6 @@ public class StripeBeans implements CamelConfiguration {
         camelContext.getRegistry().bind("stripeHousekeeping", new StripeHousekeeping(ledger, metrics,
                 settings.eventRetention(), settings.challengeRetention(), settings.housekeepingBatchSize(), 100,
                 Clock.systemUTC()));
+        return new Shared(metrics, mapper, translator);
     }
 }

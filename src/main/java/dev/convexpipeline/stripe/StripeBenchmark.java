@@ -135,7 +135,7 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = parent.spec.commandLine().getOut();
+        PrintWriter out = parent.out();
         if (concurrency < 1 || concurrency > MAX_CONNECTIONS) {
             throw new IllegalArgumentException("--concurrency must be between 1 and " + MAX_CONNECTIONS);
         }
@@ -163,23 +163,20 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                 overrides.put("convex.admin-key", convex.adminKey());
                 overrides.put("stripe.webhook-secret", BENCH_SECRET);
                 overrides.put("stripe.tier-mapping", "price_bench=pro");
-                PipelineRuntime pipeline = PipelineRuntime.create(parent.config, overrides).start();
+                PipelineRuntime pipeline = PipelineRuntime.create(parent.configFile(), overrides).start();
                 resources.add(0, pipeline);
                 pipelineMetrics = pipeline.camelContext().getRegistry().lookupByNameAndType("stripeMetrics", StripeMetrics.class);
                 pipelineUri = URI.create("http://127.0.0.1:" + port + "/stripe/webhook");
                 pipelineSecret = BENCH_SECRET;
             } else {
                 pipelineUri = target;
-                pipelineSecret = secret != null ? secret : parent.settings().webhookSecrets().split(",")[0].trim();
+                pipelineSecret = secret != null ? secret : parent.stripeSettings().webhookSecrets().split(",")[0].trim();
                 if (pipelineSecret.isEmpty()) {
                     throw new IllegalArgumentException("--target needs --secret or STRIPE_WEBHOOK_SECRET");
                 }
                 if (linkTargetCustomers) {
-                    ConvexClientConfig targetConvex = parent.settings().convex();
-                    if (targetConvex == null) {
-                        throw new IllegalArgumentException("--link-customers needs the target's Convex: CONVEX_URL and CONVEX_SERVICE_TOKEN");
-                    }
-                    try (ConvexClient seeding = new ConvexClient(targetConvex)) {
+                    // The target's Convex: CONVEX_URL, and CONVEX_SERVICE_TOKEN (named in the error when unset).
+                    try (ConvexClient seeding = dev.convexpipeline.convex.ConvexSettings.from(parent.settings()).openClient()) {
                         linkCustomers(seeding);
                     }
                 }

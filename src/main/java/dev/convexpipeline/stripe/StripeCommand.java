@@ -1,7 +1,9 @@
 package dev.convexpipeline.stripe;
 
 import dev.convexpipeline.JsonOutput;
-import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.app.VerbGroup;
+import dev.convexpipeline.app.SettingsSource;
+import dev.convexpipeline.convex.ConvexSettings;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -11,8 +13,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -31,31 +31,17 @@ import java.util.concurrent.Callable;
 @Command(name = "stripe", mixinStandardHelpOptions = true,
         description = "Stripe webhook operations: list events needing attention, re-apply one, sign a test event, benchmark.",
         subcommands = {StripeCommand.Events.class, StripeCommand.Reapply.class, StripeCommand.Sign.class})
-public final class StripeCommand implements Runnable {
-    @Option(names = "--config", defaultValue = "config/application.properties",
-            description = "Properties file (default: ${DEFAULT-VALUE}); environment variables override it.")
-    Path config;
+public final class StripeCommand extends VerbGroup {
 
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    StripeSettings stripeSettings() {
+        return StripeSettings.from(settings());
     }
 
-    /** The settings as the pipeline would resolve them (file, then environment). */
-    StripeSettings settings() {
-        return StripeSettings.from(ConfigFile.properties(config));
-    }
-
-    /** The ledger over a fresh Convex client; the caller closes the client. */
+    /** The ledger over the command's Convex client; the caller closes the client. */
     Operations operations() {
-        StripeSettings settings = settings();
-        if (settings.convex() == null) {
-            throw new IllegalStateException("convex.admin-key is empty: set CONVEX_SERVICE_TOKEN");
-        }
-        ConvexClient client = new ConvexClient(settings.convex());
+        SettingsSource source = settings();
+        StripeSettings settings = StripeSettings.from(source);
+        ConvexClient client = ConvexSettings.from(source).openClient();
         StripeEventLedger ledger = new StripeEventLedger(client, StripeMetrics.standalone());
         StripeEventTranslator translator = new StripeEventTranslator(
                 new SubscriptionEntitlementMapper(TierMapping.parse(settings.tierMapping())));
@@ -71,11 +57,26 @@ public final class StripeCommand implements Runnable {
         }
     }
 
-    @Command(name = "events", mixinStandardHelpOptions = true,
-            description = "List recent Stripe events that need attention (failed, unmatched, unmapped tier), newest first.")
-    static final class Events implements Callable<Integer> {
+    /** A verb on the event ledger: runs over the command's Convex client, closed when it is done. */
+    abstract static class LedgerVerb implements Callable<Integer> {
         @ParentCommand
         StripeCommand parent;
+
+        @Override
+        public Integer call() {
+            try (Operations ops = parent.operations()) {
+                call(ops.operations(), parent.out());
+            }
+            parent.out().flush();
+            return 0;
+        }
+
+        abstract void call(StripeOperations operations, PrintWriter out);
+    }
+
+    @Command(name = "events", mixinStandardHelpOptions = true,
+            description = "List recent Stripe events that need attention (failed, unmatched, unmapped tier), newest first.")
+    static final class Events extends LedgerVerb {
 
         @Option(names = "--all", description = "List every recent event, not only those needing attention.")
         boolean all;
@@ -87,52 +88,40 @@ public final class StripeCommand implements Runnable {
         JsonOutput json;
 
         @Override
-        public Integer call() {
-            PrintWriter out = parent.spec.commandLine().getOut();
-            try (Operations ops = parent.operations()) {
-                List<StripeEventLedger.LedgerEntry> entries = ops.operations().list(all, limit);
-                if (json.enabled()) {
-                    ArrayNode array = JsonNodeFactory.instance.arrayNode();
-                    entries.forEach(entry -> array.add(StripeOperations.toJson(entry)));
-                    json.print(JsonNodeFactory.instance.objectNode().set("events", array));
-                } else if (entries.isEmpty()) {
-                    out.println(all ? "No Stripe events recorded." : "No Stripe events need attention.");
-                } else {
-                    out.printf("%-28s %-40s %-10s %-20s %s%n", "EVENT", "TYPE", "OUTCOME", "PROCESSED", "REASON");
-                    for (StripeEventLedger.LedgerEntry e : entries) {
-                        out.printf("%-28s %-40s %-10s %-20s %s%n", e.eventId(), e.type(), e.outcome(),
-                                Instant.ofEpochMilli((long) e.processedAt()).toString().substring(0, 19),
-                                e.reason() == null ? "" : e.reason());
-                    }
+        void call(StripeOperations operations, PrintWriter out) {
+            List<StripeEventLedger.LedgerEntry> entries = operations.list(all, limit);
+            if (json.enabled()) {
+                ArrayNode array = JsonNodeFactory.instance.arrayNode();
+                entries.forEach(entry -> array.add(StripeOperations.toJson(entry)));
+                json.print(JsonNodeFactory.instance.objectNode().set("events", array));
+            } else if (entries.isEmpty()) {
+                out.println(all ? "No Stripe events recorded." : "No Stripe events need attention.");
+            } else {
+                out.printf("%-28s %-40s %-10s %-20s %s%n", "EVENT", "TYPE", "OUTCOME", "PROCESSED", "REASON");
+                for (StripeEventLedger.LedgerEntry e : entries) {
+                    out.printf("%-28s %-40s %-10s %-20s %s%n", e.eventId(), e.type(), e.outcome(),
+                            Instant.ofEpochMilli((long) e.processedAt()).toString().substring(0, 19),
+                            e.reason() == null ? "" : e.reason());
                 }
             }
-            out.flush();
-            return 0;
         }
     }
 
     @Command(name = "reapply", mixinStandardHelpOptions = true,
             description = "Re-apply one recorded event from its stored payload, with the current tier mapping and users.")
-    static final class Reapply implements Callable<Integer> {
-        @ParentCommand
-        StripeCommand parent;
+    static final class Reapply extends LedgerVerb {
 
         @Parameters(paramLabel = "EVENT_ID", description = "The Stripe event id (evt_...).")
         String eventId;
 
         @Override
-        public Integer call() {
-            PrintWriter out = parent.spec.commandLine().getOut();
-            try (Operations ops = parent.operations()) {
-                StripeOperations.ReapplyResult result = ops.operations().reapply(eventId);
-                if (result.result() == null) {
-                    throw new IllegalStateException(result.error());
-                }
-                out.println(eventId + ": " + result.result().outcome()
-                        + (result.result().reason() == null ? "" : " (" + result.result().reason() + ")"));
+        void call(StripeOperations operations, PrintWriter out) {
+            StripeOperations.ReapplyResult result = operations.reapply(eventId);
+            if (result.result() == null) {
+                throw new IllegalStateException(result.error());
             }
-            out.flush();
-            return 0;
+            out.println(eventId + ": " + result.result().outcome()
+                    + (result.result().reason() == null ? "" : " (" + result.result().reason() + ")"));
         }
     }
 
@@ -147,14 +136,14 @@ public final class StripeCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            String secret = parent.settings().webhookSecrets().split(",")[0].trim();
+            String secret = parent.stripeSettings().webhookSecrets().split(",")[0].trim();
             if (secret.isEmpty()) {
                 throw new IllegalStateException("stripe.webhook-secret is empty: set STRIPE_WEBHOOK_SECRET");
             }
             long t = Instant.now().getEpochSecond();
-            parent.spec.commandLine().getOut().println("t=" + t + ",v1="
+            parent.out().println("t=" + t + ",v1="
                     + StripeSigner.v1(secret, t, Files.readAllBytes(file)));
-            parent.spec.commandLine().getOut().flush();
+            parent.out().flush();
             return 0;
         }
     }

@@ -64,7 +64,7 @@ class BackupFromConvexTest {
     }
 
     static BackupService service(Map<String, String> properties) {
-        return BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC());
+        return BackupSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)).createService(new BackupMetrics(), Clock.systemUTC());
     }
 
     /** Reads every documents.jsonl of a ZIP independently of the scanner. */

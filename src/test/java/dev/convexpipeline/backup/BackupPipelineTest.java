@@ -93,7 +93,9 @@ class BackupPipelineTest {
 
         // The CLI sees the same backups, straight from the storage.
         Path config = directory.resolve("cli.properties");
-        Files.writeString(config, "backup.target = file:" + directory.resolve("backups") + "\n"
+        // The release's file with this deployment's values after it (a later line wins): every setting present.
+        Files.writeString(config, Files.readString(Path.of("config/application.properties"))
+                + "\nbackup.target = file:" + directory.resolve("backups") + "\n"
                 + "convex.url = " + convex.url() + "\nconvex.admin-key = " + convex.adminKey() + "\n");
         CliRun listed = CliRun.of("backup", "list", "--config", config.toString());
         assertThat(listed.exit()).isZero();

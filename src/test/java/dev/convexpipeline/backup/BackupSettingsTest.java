@@ -1,5 +1,6 @@
 package dev.convexpipeline.backup;
 
+import dev.convexpipeline.testing.TestSettings;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -23,7 +24,7 @@ class BackupSettingsTest {
 
     @Test
     void defaultsToTheLocalDirectoryAndReadsS3SettingsOnlyForS3() {
-        BackupSettings local = BackupSettings.load(Map.<String, String>of()::get);
+        BackupSettings local = BackupSettings.load(TestSettings.with(Map.<String, String>of()));
         assertThat(local.target()).isEqualTo("file:backups");
         assertThat(local.s3()).isNull();
         assertThat(local.retentionDays()).isEqualTo(30);
@@ -37,29 +38,29 @@ class BackupSettingsTest {
         s3.put("s3.bucket", "backups");
         s3.put("s3.sse", "aws:kms");
         s3.put("s3.sse-kms-key-id", "key-1");
-        BackupSettings settings = BackupSettings.load(s3::get);
+        BackupSettings settings = BackupSettings.load(TestSettings.with(s3));
         assertThat(settings.s3().sse()).isEqualTo("aws:kms");
         assertThat(settings.s3().partSizeBytes()).isEqualTo(8 * 1024 * 1024);
         assertThat(settings.s3().singlePutMaxBytes()).isEqualTo(S3Settings.MAX_SINGLE_PUT);
         assertThat(settings.s3().accessKey()).isNull();
         s3.put("s3.single-put-max-mb", "0");
-        assertThat(BackupSettings.load(s3::get).s3().singlePutMaxBytes()).isZero();
+        assertThat(BackupSettings.load(TestSettings.with(s3)).s3().singlePutMaxBytes()).isZero();
     }
 
     @Test
     void misconfigurationIsNamedWithItsEnvironmentVariable() {
-        assertThatThrownBy(() -> BackupSettings.load(Map.of("backup.target", "ftp://x")::get))
+        assertThatThrownBy(() -> BackupSettings.load(TestSettings.with(Map.of("backup.target", "ftp://x"))))
                 .hasMessageContaining("BACKUP_TARGET");
-        assertThatThrownBy(() -> BackupSettings.load(Map.of("backup.target", "s3", "s3.bucket", "b", "s3.sse", "rot13")::get))
+        assertThatThrownBy(() -> BackupSettings.load(TestSettings.with(Map.of("backup.target", "s3", "s3.bucket", "b", "s3.sse", "rot13"))))
                 .hasMessageContaining("S3_SSE");
-        assertThatThrownBy(() -> BackupSettings.load(Map.of("backup.target", "s3", "s3.bucket", "b", "s3.part-size-mb", "1")::get))
+        assertThatThrownBy(() -> BackupSettings.load(TestSettings.with(Map.of("backup.target", "s3", "s3.bucket", "b", "s3.part-size-mb", "1"))))
                 .hasMessageContaining("S3_PART_SIZE_MB");
-        assertThatThrownBy(() -> BackupSettings.load(Map.of("backup.target", "s3", "s3.bucket", "b", "s3.single-put-max-mb", "6000")::get))
+        assertThatThrownBy(() -> BackupSettings.load(TestSettings.with(Map.of("backup.target", "s3", "s3.bucket", "b", "s3.single-put-max-mb", "6000"))))
                 .hasMessageContaining("S3_SINGLE_PUT_MAX_MB");
-        assertThatThrownBy(() -> BackupSettings.load(Map.<String, String>of()::get).createService(new BackupMetrics(),
+        assertThatThrownBy(() -> BackupSettings.load(TestSettings.with(Map.<String, String>of())).createService(new BackupMetrics(),
                 java.time.Clock.systemUTC())).hasMessageContaining("CONVEX_SERVICE_TOKEN");
         assertThatThrownBy(() -> new RetentionPolicy(Duration.ofDays(30), 0)).hasMessageContaining("BACKUP_KEEP_LAST");
-        assertThatThrownBy(() -> BackupSettings.load(Map.of("backup.attempts", "many")::get))
+        assertThatThrownBy(() -> BackupSettings.load(TestSettings.with(Map.of("backup.attempts", "many"))))
                 .hasMessageContaining("backup.attempts");
     }
 

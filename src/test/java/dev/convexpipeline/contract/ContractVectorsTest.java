@@ -9,7 +9,7 @@ import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.ConvexFunctionException;
 import dev.convexpipeline.convex.ImportMode;
 import dev.convexpipeline.convex.ImportOptions;
-import dev.convexpipeline.convex.RetryPolicy;
+import dev.convexpipeline.retry.RetryPolicy;
 import dev.convexpipeline.convex.SnapshotDocument;
 import dev.convexpipeline.convex.TestSnapshots;
 import dev.convexpipeline.emulator.ConvexEmulator;

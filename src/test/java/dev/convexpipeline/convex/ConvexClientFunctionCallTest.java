@@ -1,5 +1,6 @@
 package dev.convexpipeline.convex;
 
+import dev.convexpipeline.retry.RetryPolicy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package dev.convexpipeline.convex;
 
+import dev.convexpipeline.retry.RetryPolicy;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.convexpipeline.convex;
 
+import dev.convexpipeline.retry.RetryPolicy;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.ConvexFunctionException;
 import dev.convexpipeline.convex.ExportOptions;
-import dev.convexpipeline.convex.RetryPolicy;
+import dev.convexpipeline.retry.RetryPolicy;
 import dev.convexpipeline.emulator.functions.DeploymentState;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.convexpipeline.testing.ConvexEmulatorExtension;

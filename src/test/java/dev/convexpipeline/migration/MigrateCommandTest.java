@@ -36,7 +36,8 @@ class MigrateCommandTest {
     @BeforeEach
     void start(@TempDir Path temp) throws Exception {
         config = temp.resolve("application.properties");
-        StringBuilder text = new StringBuilder("camel.main.routes-include-pattern = file:routes/*.camel.yaml\n");
+        StringBuilder text = new StringBuilder(Files.readString(Path.of("config/application.properties")))
+                .append("\ncamel.main.routes-include-pattern = file:routes/*.camel.yaml\n");
         fixture.properties().forEach((key, value) -> text.append(key).append(" = ").append(value).append('\n'));
         Files.writeString(config, text);
     }

@@ -70,7 +70,7 @@ final class MigrationFixture implements BeforeEachCallback, AfterEachCallback {
     /** The pipeline's backup service for the source, storing in the fixture's bucket. */
     BackupService backupService() {
         Map<String, String> properties = backupProperties();
-        return BackupSettings.load(properties::get).createService(new BackupMetrics(), Clock.systemUTC());
+        return BackupSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)).createService(new BackupMetrics(), Clock.systemUTC());
     }
 
     /** One backup of the source into the fixture's bucket. */
@@ -85,7 +85,7 @@ final class MigrationFixture implements BeforeEachCallback, AfterEachCallback {
     }
 
     static Migrator migrator(Map<String, String> properties) {
-        return new Migrator(MigrationSettings.load(properties::get), Clock.systemUTC(), new MigrationMetrics());
+        return new Migrator(MigrationSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)), Clock.systemUTC(), new MigrationMetrics());
     }
 
     Migrator.Request request(String from, String mode) {

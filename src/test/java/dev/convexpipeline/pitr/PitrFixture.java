@@ -86,7 +86,7 @@ final class PitrFixture implements AutoCloseable {
     MigrationJournal restore(long atTs, Set<String> tables, ConvexEmulator target) throws Exception {
         Map<String, String> properties = Map.of("backup.instance", INSTANCE, "migration.target-admin-key", target.adminKey(),
                 "changes.spill-directory", spill.toString());
-        try (Migrator migrator = new Migrator(MigrationSettings.load(properties::get), storage, Clock.systemUTC(),
+        try (Migrator migrator = new Migrator(MigrationSettings.load(dev.convexpipeline.testing.TestSettings.with(properties)), storage, Clock.systemUTC(),
                 new MigrationMetrics())) {
             return migrator.run(new Migrator.Request(Migrator.pointInTime(atTs), target.url(),
                     tables == null ? List.of() : List.copyOf(tables), tables == null ? ImportMode.REPLACE_ALL : ImportMode.REPLACE,

@@ -215,7 +215,7 @@ class RestoreCommandTest {
 
     @Test
     void aRestoreKilledBeforeItsImportIsFinishedByMigrateResumeImportingOnce() throws Exception {
-        java.util.function.Function<String, String> properties = dev.convexpipeline.app.ConfigFile.properties(config);
+        dev.convexpipeline.app.SettingsSource properties = dev.convexpipeline.app.ConfigFile.settings(config);
         String id;
         try (Migrator migrator = new Migrator(MigrationSettings.load(properties).withTargetKey(target.adminKey()),
                 java.time.Clock.systemUTC(), new MigrationMetrics())) {

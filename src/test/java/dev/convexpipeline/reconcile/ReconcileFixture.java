@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.ConvexValues;
-import dev.convexpipeline.convex.RetryPolicy;
+import dev.convexpipeline.retry.RetryPolicy;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import dev.convexpipeline.stripe.StripeEventLedger;
 import dev.convexpipeline.stripe.StripeEventTranslator;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.FaultInjectingProxy;
-import dev.convexpipeline.convex.RetryPolicy;
+import dev.convexpipeline.retry.RetryPolicy;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

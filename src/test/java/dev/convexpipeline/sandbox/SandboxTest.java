@@ -83,7 +83,7 @@ class SandboxTest {
             assertThat(SandboxSettings.file(dataDir)).exists();
             assertThat(Files.getPosixFilePermissions(SandboxSettings.file(dataDir)))
                     .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-            try (BackupService backups = BackupSettings.load(ConfigFile.properties(Path.of("config/application.properties"), dataDir))
+            try (BackupService backups = BackupSettings.load(ConfigFile.settings(Path.of("config/application.properties"), dataDir))
                     .createService(new BackupMetrics(), Clock.systemUTC())) {
                 assertThat(backups.target().describe()).contains(facts.get("s3.bucket"));
                 assertThat(backups.list().backups()).hasSize(1);

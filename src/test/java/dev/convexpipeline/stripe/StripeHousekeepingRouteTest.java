@@ -3,7 +3,7 @@ package dev.convexpipeline.stripe;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.convex.ConvexClientConfig;
-import dev.convexpipeline.convex.RetryPolicy;
+import dev.convexpipeline.retry.RetryPolicy;
 import dev.convexpipeline.emulator.ConvexEmulator;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;

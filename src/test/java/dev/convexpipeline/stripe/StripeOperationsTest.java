@@ -72,7 +72,8 @@ class StripeOperationsTest {
                     StripeFixture.checkout("cus_cli", "sub_cli", "auth0|signs-up-later")));
             assertThat(ledger(emulator, "evt_cli_checkout").path("outcome").asText()).isEqualTo("failed");
             Path config = dir.resolve("cli.properties");
-            Files.writeString(config, "convex.url = " + emulator.url() + "\nconvex.admin-key = " + emulator.adminKey()
+            Files.writeString(config, Files.readString(Path.of("config/application.properties"))
+                    + "\nconvex.url = " + emulator.url() + "\nconvex.admin-key = " + emulator.adminKey()
                     + "\nstripe.tier-mapping = " + StripeFixture.TIER_MAPPING + "\n");
 
             String listed = run("stripe", "--config", config.toString(), "events");

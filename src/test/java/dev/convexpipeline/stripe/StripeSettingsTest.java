@@ -1,9 +1,8 @@
 package dev.convexpipeline.stripe;
 
-import dev.convexpipeline.app.ConfigFile;
+import dev.convexpipeline.testing.TestSettings;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -14,25 +13,25 @@ class StripeSettingsTest {
 
     @Test
     void rejectionSummaryIntervalDefaultsToOneMinuteInTheShippedConfiguration() {
-        StripeSettings settings = StripeSettings.from(ConfigFile.properties(Path.of("config/application.properties")));
+        StripeSettings settings = StripeSettings.from(TestSettings.defaults());
 
         assertThat(settings.rejectionSummaryInterval()).isEqualTo(Duration.ofMinutes(1));
     }
 
     @Test
     void rejectionSummaryIntervalTakesShortAndIsoDurations() {
-        assertThat(StripeSettings.from(Map.of("stripe.webhook-rejection-summary-interval", "30s")::get)
+        assertThat(StripeSettings.from(TestSettings.with(Map.of("stripe.webhook-rejection-summary-interval", "30s")))
                 .rejectionSummaryInterval()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(StripeSettings.from(Map.of("stripe.webhook-rejection-summary-interval", "PT5M")::get)
+        assertThat(StripeSettings.from(TestSettings.with(Map.of("stripe.webhook-rejection-summary-interval", "PT5M")))
                 .rejectionSummaryInterval()).isEqualTo(Duration.ofMinutes(5));
     }
 
     @Test
     void aRejectionSummaryIntervalThatIsNotAPositiveDurationIsRefusedNamingTheSetting() {
-        assertThatThrownBy(() -> StripeSettings.from(Map.of("stripe.webhook-rejection-summary-interval", "soon")::get))
+        assertThatThrownBy(() -> StripeSettings.from(TestSettings.with(Map.of("stripe.webhook-rejection-summary-interval", "soon"))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("stripe.webhook-rejection-summary-interval").hasMessageContaining("soon");
-        assertThatThrownBy(() -> StripeSettings.from(Map.of("stripe.webhook-rejection-summary-interval", "0s")::get))
+        assertThatThrownBy(() -> StripeSettings.from(TestSettings.with(Map.of("stripe.webhook-rejection-summary-interval", "0s"))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("stripe.webhook-rejection-summary-interval must be a positive duration");
     }

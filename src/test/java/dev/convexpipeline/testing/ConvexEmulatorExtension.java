@@ -3,7 +3,7 @@ package dev.convexpipeline.testing;
 import dev.convexpipeline.convex.ConvexClient;
 import dev.convexpipeline.convex.ConvexClientConfig;
 import dev.convexpipeline.convex.FaultInjectingProxy;
-import dev.convexpipeline.convex.RetryPolicy;
+import dev.convexpipeline.retry.RetryPolicy;
 import dev.convexpipeline.emulator.ConvexEmulator;
 
 import java.io.IOException;

@@ -55,6 +55,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * capture reads {@code document_deltas} over HTTP as in production.
  */
 public final class PitrBenchmark {
+    private static final Path CONFIG = Path.of("config", "application.properties");
     private static final String INSTANCE = ConvexEmulator.DEFAULT_INSTANCE_NAME;
 
     public static void main(String[] args) throws Exception {
@@ -265,7 +266,7 @@ public final class PitrBenchmark {
         RestoreService service = new RestoreService(storage, new BackupLayout(INSTANCE), spill);
         Map<String, String> properties = Map.of("backup.target", "file:" + root, "backup.instance", INSTANCE,
                 "migration.target-admin-key", key, "changes.spill-directory", spill.toString());
-        try (Migrator migrator = new Migrator(MigrationSettings.load(properties::get), storage, Clock.systemUTC(),
+        try (Migrator migrator = new Migrator(MigrationSettings.load(dev.convexpipeline.app.ConfigFile.settings(CONFIG, properties)), storage, Clock.systemUTC(),
                 new MigrationMetrics())) {
             long dryStarted = System.nanoTime();
             service.dryRun(at, null);

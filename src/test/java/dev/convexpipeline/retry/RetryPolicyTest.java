@@ -1,4 +1,4 @@
-package dev.convexpipeline.convex;
+package dev.convexpipeline.retry;
 
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
@@ -27,11 +27,21 @@ class RetryPolicyTest {
     }
 
     @Test
-    void retryAfterHeaderAcceptsSecondsAndHttpDates() {
-        assertThat(ConvexClient.parseRetryAfter("2")).isEqualTo(Duration.ofSeconds(2));
-        assertThat(ConvexClient.parseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT")).isEqualTo(Duration.ZERO);
-        assertThat(ConvexClient.parseRetryAfter("soon")).isNull();
-        assertThat(ConvexClient.parseRetryAfter(null)).isNull();
+    void aCallerMayHonourLongerRetryAfters() {
+        RetryPolicy patient = policy.withMaxRetryAfter(Duration.ofMinutes(10));
+        assertThat(patient.delayBefore(2, Duration.ofMinutes(5))).isEqualTo(Duration.ofMinutes(5));
+        assertThat(patient.delayBefore(2, Duration.ofHours(1))).isEqualTo(Duration.ofMinutes(10));
+    }
+
+    @Test
+    void atMostCapsAttemptsAndBackoffButNeverRaisesThem() {
+        RetryPolicy capped = policy.atMost(3, Duration.ofMillis(300));
+        assertThat(capped.maxAttempts()).isEqualTo(3);
+        assertThat(capped.maxBackoff()).isEqualTo(Duration.ofMillis(300));
+        assertThat(capped.delayBefore(10, null).toMillis()).isBetween(150L, 300L);
+        assertThat(RetryPolicy.noRetries().atMost(3, Duration.ofSeconds(1)).maxAttempts()).isEqualTo(1);
+        assertThat(capped.allowsAttemptAfter(2)).isTrue();
+        assertThat(capped.allowsAttemptAfter(3)).isFalse();
     }
 
     @Test
