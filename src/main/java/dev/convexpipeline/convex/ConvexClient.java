@@ -190,8 +190,10 @@ public final class ConvexClient implements AutoCloseable {
         body.put("path", path);
         body.set("args", ConvexValues.toEncoded(args == null ? NODES.objectNode() : args));
         body.put("format", FUNCTION_FORMAT);
-        Call call = Call.post("/api/" + kind, kind + " " + path, json(body), "application/json").acceptingUdfFailure();
-        JsonNode response = parseJson(call, execute(call).body());
+        byte[] payload = ConvexValues.write(body).getBytes(StandardCharsets.UTF_8);
+        Call call = Call.post("/api/" + kind, kind + " " + path, HttpRequest.BodyPublishers.ofByteArray(payload),
+                "application/json").acceptingUdfFailure();
+        JsonNode response = parseJson(call, execute(call, attempt -> exchange(attempt, payload), reply -> reply).body());
         String status = response.path("status").asText();
         if ("success".equals(status)) {
             return decode(call, response.get("value"));
@@ -495,6 +497,38 @@ public final class ConvexClient implements AutoCloseable {
      * 0.2-0.65, which on a small machine was a tenth of a backup's CPU.
      */
     private Reply<InputStream> download(Call call) throws IOException {
+        HttpURLConnection connection = open(call);
+        int status = connection.getResponseCode();
+        InputStream body = status / 100 == 2 ? downloadBody(connection.getInputStream(), call)
+                : connection.getErrorStream();
+        return new Reply<>(status, body == null ? InputStream.nullInputStream() : body,
+                name -> Optional.ofNullable(connection.getHeaderField(name)));
+    }
+
+    /**
+     * One function call, sent and answered on the calling thread. The JDK {@link HttpClient} hands a
+     * synchronous send to its executor, its selector thread and its executor again before the caller
+     * wakes; on a busy two-core machine each hand-off can wait a scheduler tick, which was most of the
+     * webhook's tail latency (docs/webhook-latency.md). The JDK keeps the connection alive between calls.
+     */
+    private Reply<byte[]> exchange(Call call, byte[] payload) throws IOException {
+        HttpURLConnection connection = open(call);
+        // Not in streaming mode: then a 401's error body (the reason) would be dropped.
+        connection.setDoOutput(true);
+        try (OutputStream out = connection.getOutputStream()) {
+            out.write(payload);
+        }
+        int status = connection.getResponseCode();
+        byte[] body;
+        try (InputStream in = status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
+            // Read to the end and closed: only then is the connection reused.
+            body = in == null ? new byte[0] : in.readAllBytes();
+        }
+        return new Reply<>(status, body, name -> Optional.ofNullable(connection.getHeaderField(name)));
+    }
+
+    /** A connection for {@code call} with its headers; the read timeout applies to each read. */
+    private HttpURLConnection open(Call call) throws IOException {
         HttpURLConnection connection = (HttpURLConnection) URI.create(deployment + call.pathAndQuery()).toURL()
                 .openConnection(Proxy.NO_PROXY);
         connection.setRequestMethod(call.method());
@@ -504,11 +538,7 @@ public final class ConvexClient implements AutoCloseable {
         connection.setInstanceFollowRedirects(false);
         connection.setUseCaches(false);
         headers(call).forEach(connection::setRequestProperty);
-        int status = connection.getResponseCode();
-        InputStream body = status / 100 == 2 ? downloadBody(connection.getInputStream(), call)
-                : connection.getErrorStream();
-        return new Reply<>(status, body == null ? InputStream.nullInputStream() : body,
-                name -> Optional.ofNullable(connection.getHeaderField(name)));
+        return connection;
     }
 
     /** The body of a download, whose read timeout says it was the download that went quiet, and for how long. */

@@ -55,12 +55,15 @@ public final class StripeBeans {
         StripeEventTranslator translator = new StripeEventTranslator(mapper);
         ConvexEventLedgerRepository repository = new ConvexEventLedgerRepository(ledger, settings.dedupeCacheSize(), CLAIM_WAIT);
 
+        // Camel's platform-http engine, except that the webhook gets a form-encoded body as the bytes received.
+        camelContext.getRegistry().bind("platform-http-engine", new RawBodyPlatformHttpEngine());
         camelContext.getRegistry().bind("stripeMetrics", metrics);
         camelContext.getRegistry().bind("stripeEventTranslator", translator);
         camelContext.getRegistry().bind("subscriptionEntitlementMapper", mapper);
         camelContext.getRegistry().bind("stripeEventLedgerRepository", repository);
         camelContext.getRegistry().bind("stripeWebhook",
-                new StripeWebhook(verifier, translator, ledger, metrics, settings.maxBodyBytes()));
+                new StripeWebhook(verifier, translator, ledger, metrics, settings.maxBodyBytes(),
+                        settings.rejectionSummaryInterval()));
         camelContext.getRegistry().bind("stripeOperations", new StripeOperations(ledger, translator, repository));
         camelContext.getRegistry().bind("stripeHousekeeping", new StripeHousekeeping(ledger, metrics,
                 settings.eventRetention(), settings.challengeRetention(), settings.housekeepingBatchSize(), 100,

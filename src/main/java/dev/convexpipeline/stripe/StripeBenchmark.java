@@ -102,6 +102,11 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
             + " pipeline's heap and GC, instead of in a JVM of its own as a real Convex backend runs.")
     boolean emulatorInProcess;
 
+    @Option(names = "--link-customers", description = "With --target: first create the benchmark's users and link them to"
+            + " its customers in the target's Convex (CONVEX_URL, CONVEX_SERVICE_TOKEN), so events are applied as without"
+            + " --target instead of recorded unmatched, each with an INFO line. Writes to that deployment: not for production.")
+    boolean linkTargetCustomers;
+
     @Option(names = "--secret", description = "Webhook secret of --target (default: STRIPE_WEBHOOK_SECRET from the config).")
     String secret;
 
@@ -148,12 +153,7 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                     convexUrl = "http://127.0.0.1:" + stub.actualPort();
                 }
                 try (ConvexClient seeding = new ConvexClient(ConvexClientConfig.of(convex.url(), convex.adminKey()))) {
-                    for (int i = 0; i < customers; i++) {
-                        String userId = seeding.mutation("users:upsert", JsonNodeFactory.instance.objectNode()
-                                .put("authSubject", "bench|" + i)).textValue();
-                        seeding.mutation("users:linkStripeCustomer", JsonNodeFactory.instance.objectNode()
-                                .put("userId", userId).put("stripeCustomerId", "cus_bench_" + i));
-                    }
+                    linkCustomers(seeding);
                 }
                 int port = freePort();
                 Map<String, String> overrides = new HashMap<>();
@@ -173,6 +173,12 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                 pipelineSecret = secret != null ? secret : parent.stripeSettings().webhookSecrets().split(",")[0].trim();
                 if (pipelineSecret.isEmpty()) {
                     throw new IllegalArgumentException("--target needs --secret or STRIPE_WEBHOOK_SECRET");
+                }
+                if (linkTargetCustomers) {
+                    // The target's Convex: CONVEX_URL, and CONVEX_SERVICE_TOKEN (named in the error when unset).
+                    try (ConvexClient seeding = dev.convexpipeline.convex.ConvexSettings.from(parent.settings()).openClient()) {
+                        linkCustomers(seeding);
+                    }
                 }
             }
             HttpServer bare = verifyOnlyServer();
@@ -207,6 +213,10 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
                         r.ok(), r.failed(), r.perSecond(), r.percentileMillis(50), r.percentileMillis(99),
                         r.percentileMillis(100), r.jitMillis());
             }
+            if (!inside.isEmpty()) {
+                out.printf("%nInside the pipeline, per measured run (its own histograms, bucket upper bounds):%n");
+                inside.forEach(out::println);
+            }
             if (pipelineMetrics != null) {
                 // Where the pipeline's time goes: the Convex mutation versus the whole acknowledgement.
                 io.micrometer.core.instrument.Timer convex = pipelineMetrics.registry().find("stripe_convex_call")
@@ -226,6 +236,16 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
             for (AutoCloseable resource : resources) {
                 resource.close();
             }
+        }
+    }
+
+    /** Users bench|0..n linked to customers cus_bench_0..n, whom the events name. */
+    private void linkCustomers(ConvexClient convex) {
+        for (int i = 0; i < customers; i++) {
+            String userId = convex.mutation("users:upsert", JsonNodeFactory.instance.objectNode()
+                    .put("authSubject", "bench|" + i)).textValue();
+            convex.mutation("users:linkStripeCustomer", JsonNodeFactory.instance.objectNode()
+                    .put("userId", userId).put("stripeCustomerId", "cus_bench_" + i));
         }
     }
 
@@ -252,11 +272,82 @@ public final class StripeBenchmark implements java.util.concurrent.Callable<Inte
             int slice = Math.min(WARMUP_SLICE_SECONDS, warmupSeconds - warmed);
             long jit = run.run(slice).jitMillis();
             warmed += slice;
-            settled = jit >= 0 && jit < slice * 1000L * JIT_SETTLED_PERCENT / 100;
+            // A --target pipeline's JIT is not this JVM's: it warms up for the whole --warmup.
+            settled = target == null && jit >= 0 && jit < slice * 1000L * JIT_SETTLED_PERCENT / 100;
         }
-        out.printf(" %d s (%s); measuring %d s%n", warmed, settled ? "JIT settled" : "JIT still compiling", seconds);
+        out.printf(" %d s (%s); measuring %d s%n", warmed, settled ? "JIT settled"
+                : target != null ? "the target's JIT is not watched" : "JIT still compiling", seconds);
         out.flush();
-        return run.run(seconds);
+        Map<String, long[]> before = server.equals("pipeline") ? insideCounts() : Map.of();
+        Result result = run.run(seconds);
+        if (!before.isEmpty()) {
+            inside.add(String.format(Locale.ROOT, "%-22s %s", load, insideBreakdown(before, insideCounts())));
+        }
+        return result;
+    }
+
+    /**
+     * Where a measured run's time went inside the pipeline, from its own histograms (bucket upper
+     * bounds, so "≤"): from receive to answer (ack, route steps included), and the Convex mutation in it.
+     * What the load generator measured beyond ack is the HTTP server and its thread hand-offs.
+     */
+    private String insideBreakdown(Map<String, long[]> before, Map<String, long[]> after) {
+        StringBuilder text = new StringBuilder();
+        for (String timer : INSIDE_TIMERS) {
+            long[] from = before.get(timer);
+            long[] to = after.get(timer);
+            if (from == null || to == null) {
+                continue;
+            }
+            long[] delta = new long[to.length];
+            for (int i = 0; i < to.length; i++) {
+                delta[i] = to[i] - (i < from.length ? from[i] : 0);
+            }
+            text.append(String.format(Locale.ROOT, "%s p50 ≤ %.2f ms, p99 ≤ %.2f ms;  ", timer,
+                    bucketPercentile(timer, delta, 50), bucketPercentile(timer, delta, 99)));
+        }
+        return text.toString().strip();
+    }
+
+    private static final List<String> INSIDE_TIMERS = List.of("stripe_webhook_ack", "stripe_convex_call");
+    /** Per measured pipeline run: the inside-the-pipeline breakdown, printed below the table. */
+    private final List<String> inside = new ArrayList<>();
+    private final Map<String, double[]> bucketBounds = new HashMap<>();
+
+    /** Cumulative histogram bucket counts of the pipeline's ack and Convex-call timers (all tags summed). */
+    private Map<String, long[]> insideCounts() {
+        Map<String, long[]> counts = new HashMap<>();
+        if (pipelineMetrics == null) {
+            return counts;
+        }
+        for (String name : INSIDE_TIMERS) {
+            for (io.micrometer.core.instrument.Timer timer : pipelineMetrics.registry().find(name).timers()) {
+                io.micrometer.core.instrument.distribution.CountAtBucket[] buckets = timer.takeSnapshot().histogramCounts();
+                long[] sum = counts.computeIfAbsent(name, ignored -> new long[buckets.length]);
+                bucketBounds.computeIfAbsent(name, ignored -> java.util.Arrays.stream(buckets)
+                        .mapToDouble(b -> b.bucket(TimeUnit.MILLISECONDS)).toArray());
+                for (int i = 0; i < Math.min(sum.length, buckets.length); i++) {
+                    sum[i] += (long) buckets[i].count();
+                }
+            }
+        }
+        return counts;
+    }
+
+    /** The upper bound of the bucket holding the {@code p}th percentile (counts per bucket are cumulative). */
+    private double bucketPercentile(String timer, long[] cumulative, double p) {
+        double[] bounds = bucketBounds.get(timer);
+        long total = cumulative.length == 0 ? 0 : cumulative[cumulative.length - 1];
+        if (total == 0 || bounds == null) {
+            return Double.NaN;
+        }
+        long rank = (long) Math.ceil(p / 100.0 * total);
+        for (int i = 0; i < cumulative.length; i++) {
+            if (cumulative[i] >= rank) {
+                return bounds[i];
+            }
+        }
+        return Double.POSITIVE_INFINITY;
     }
 
     /** Sends {@code rate × seconds} requests, each at its scheduled instant, whatever the answers do. */

@@ -11,7 +11,7 @@ import java.time.Duration;
  */
 public record StripeSettings(String webhookSecrets, Duration signatureTolerance, long maxBodyBytes, String tierMapping,
                              Duration eventRetention, Duration challengeRetention, String housekeepingCron,
-                             int housekeepingBatchSize, int dedupeCacheSize) {
+                             int housekeepingBatchSize, int dedupeCacheSize, Duration rejectionSummaryInterval) {
 
     public static StripeSettings from(SettingsSource settings) {
         return new StripeSettings(
@@ -23,7 +23,16 @@ public record StripeSettings(String webhookSecrets, Duration signatureTolerance,
                 settings.millis("housekeeping.auth-challenge-retention-ms"),
                 settings.text("housekeeping.cron"),
                 settings.integer("housekeeping.batch-size"),
-                settings.integer("stripe.dedupe-cache-size"));
+                settings.integer("stripe.dedupe-cache-size"),
+                positive(settings.duration("stripe.webhook-rejection-summary-interval"),
+                        "stripe.webhook-rejection-summary-interval"));
+    }
+
+    private static Duration positive(Duration duration, String key) {
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException(key + " must be a positive duration such as 30s or 1m, got " + duration);
+        }
+        return duration;
     }
 
     @Override
@@ -32,6 +41,6 @@ public record StripeSettings(String webhookSecrets, Duration signatureTolerance,
                 + signatureTolerance + ", maxBodyBytes=" + maxBodyBytes + ", tierMapping=" + tierMapping
                 + ", eventRetention=" + eventRetention + ", challengeRetention=" + challengeRetention
                 + ", housekeepingCron=" + housekeepingCron + ", housekeepingBatchSize=" + housekeepingBatchSize
-                + ", dedupeCacheSize=" + dedupeCacheSize + "]";
+                + ", dedupeCacheSize=" + dedupeCacheSize + ", rejectionSummaryInterval=" + rejectionSummaryInterval + "]";
     }
 }

@@ -34,30 +34,26 @@ public final class StripeWebhook {
     private final long maxBodyBytes;
     /** Whether the "functions not deployed" reason has been logged since the last event applied. */
     private final AtomicBoolean functionsMissingReported = new AtomicBoolean();
-    // At most one INFO summary a minute: rejections come from anyone who can reach the public port.
+    // At most one INFO summary per interval: rejections come from anyone who can reach the public port.
     private final WebhookRejections rejections;
 
     public StripeWebhook(WebhookSignatureVerifier verifier, StripeEventTranslator translator, StripeEventLedger ledger,
-                         StripeMetrics metrics, long maxBodyBytes) {
+                         StripeMetrics metrics, long maxBodyBytes, Duration rejectionSummaryInterval) {
         this.verifier = verifier;
         this.translator = translator;
         this.ledger = ledger;
         this.metrics = metrics;
         this.maxBodyBytes = maxBodyBytes;
-        this.rejections = new WebhookRejections(metrics, java.time.Duration.ofMinutes(1), System::nanoTime);
+        this.rejections = new WebhookRejections(metrics, rejectionSummaryInterval, System::nanoTime);
     }
 
-    /** Takes the body as the exact bytes received (never a re-encoded string) and enforces the size limit. */
+    /**
+     * Takes the body as the exact bytes received (never a re-encoded string), whatever its Content-Type
+     * (form-encoded and multipart too: see {@link RawBodyPlatformHttpEngine}), and enforces the size limit.
+     */
     public void receive(Exchange exchange) {
         exchange.setProperty(RECEIVED_AT, System.nanoTime());
         Message in = exchange.getMessage();
-        String contentType = in.getHeader(Exchange.CONTENT_TYPE, String.class);
-        if (contentType != null && !contentType.isBlank()
-                && !contentType.split(";")[0].strip().equalsIgnoreCase("application/json")) {
-            // A form or text body would be decoded by the HTTP layer and no longer be the signed bytes.
-            throw new WebhookRejectedException(415, "unsupported_content_type", "Content-Type " + contentType.split(";")[0].strip()
-                    + " is not accepted: Stripe sends application/json, and the signature covers the JSON body as sent");
-        }
         Long declared = in.getHeader(Exchange.CONTENT_LENGTH, Long.class);
         if (declared != null && declared > maxBodyBytes) {
             throw tooLarge();
@@ -86,8 +82,17 @@ public final class StripeWebhook {
         }
     }
 
-    /** Reads the verified body as a Stripe event and exposes its id to the idempotent consumer. */
+    /**
+     * Reads the verified body as a Stripe event and exposes its id to the idempotent consumer. A body
+     * signed correctly but sent as another Content-Type than JSON is refused here, after verification,
+     * so the sender learns that the signature was right and the Content-Type is what is wrong.
+     */
     public void parse(Exchange exchange) {
+        String mediaType = mediaType(exchange.getMessage());
+        if (!mediaType.isEmpty() && !mediaType.equals("application/json")) {
+            throw new WebhookRejectedException(415, "unsupported_content_type", "Content-Type " + mediaType
+                    + " is not accepted: Stripe sends application/json");
+        }
         StripeEvent event = StripeEvent.parse(exchange.getMessage().getBody(byte[].class));
         // Every log line about this delivery carries its event id (removed when it is answered).
         MDC.put("eventId", event.id());
@@ -185,6 +190,12 @@ public final class StripeWebhook {
             LOG.info("Stripe event {} ({}): {}{}", event.id(), event.type(), result.outcome(),
                     result.reason() == null ? "" : " - " + result.reason());
         }
+    }
+
+    /** The request's media type, lower case without parameters; empty when none was sent. */
+    private static String mediaType(Message message) {
+        String contentType = message.getHeader(Exchange.CONTENT_TYPE, String.class);
+        return contentType == null ? "" : contentType.split(";")[0].strip().toLowerCase(java.util.Locale.ROOT);
     }
 
     private WebhookRejectedException tooLarge() {

@@ -159,6 +159,23 @@ class ConvexClientFunctionCallTest {
     }
 
     @Test
+    void functionCallsAreMadeOnTheCallingThread() {
+        // java.net.http handed each synchronous send to its executor and selector threads and back: on two
+        // cores those hand-offs were most of the webhook's latency (docs/webhook-latency.md).
+        long before = convexHttpThreads();
+        try (ConvexClient fresh = ConvexEmulatorExtension.quickClient(convex.proxy().url(), convex.adminKey())) {
+            for (int i = 0; i < 5; i++) {
+                fresh.mutation("users:upsert", args("authSubject", "auth|same-thread"));
+            }
+            assertThat(convexHttpThreads()).isLessThanOrEqualTo(before);
+        }
+    }
+
+    private static long convexHttpThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(thread -> thread.getName().startsWith("convex-http-")).count();
+    }
+
+    @Test
     void requestTimeoutsAreRetried() {
         convex.proxy().delayNext(1, 1_500);
         ConvexClientConfig impatient = ConvexClientConfig.of(convex.proxy().url(), convex.adminKey())

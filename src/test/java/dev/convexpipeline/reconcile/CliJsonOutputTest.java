@@ -94,8 +94,12 @@ class CliJsonOutputTest {
         for (String line : logged.stderr().strip().split("\n")) {
             lines.add(JSON.readTree(line));
         }
-        assertThat(lines).anySatisfy(line -> assertThat(line.path("contextMap").path("backupId").asText())
+        // The context is a top-level field (JsonTemplateLayout, log-event.json), and absent where not set.
+        assertThat(lines).anySatisfy(line -> assertThat(line.path("backupId").asText())
                 .isEqualTo(logged.json().path("id").asText()));
+        assertThat(lines).allSatisfy(line -> assertThat(line.has("level") && line.has("loggerName")
+                && line.has("timestamp")).as(line.toString()).isTrue());
+        assertThat(lines).allSatisfy(line -> assertThat(line.has("eventId") || line.has("migrationId")).isFalse());
         assertThat(lines).anySatisfy(line -> assertThat(line.path("message").asText()).startsWith("audit action=\"backup run\""));
 
         Run status = run(env, List.of("reconcile", "--status"));

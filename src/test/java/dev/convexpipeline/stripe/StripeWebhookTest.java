@@ -79,14 +79,27 @@ class StripeWebhookTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(get.statusCode()).isEqualTo(405);
         assertThat(get.headers().firstValue("Allow")).contains("POST");
-        // A signed event sent form-encoded: its own clear 4xx, not a signature mismatch.
-        HttpResponse<String> form = StripeFixture.HTTP.send(HttpRequest.newBuilder(StripeFixture.webhookUri(pipeline))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header("Stripe-Signature", StripeTestSigner.header(now, body, SECRET))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(form.statusCode()).isEqualTo(415);
-        assertThat(form.body()).contains("\"error\":\"unsupported_content_type\"")
-                .contains("application/x-www-form-urlencoded");
+        // Whatever the Content-Type, the signature is checked on the bytes sent: signed correctly, the
+        // content type is what is refused (415); signed wrongly, it is a signature mismatch (400).
+        for (String contentType : List.of("application/x-www-form-urlencoded", "text/plain; charset=utf-8",
+                "application/octet-stream", "multipart/form-data; boundary=x")) {
+            HttpResponse<String> signed = postAs(contentType, body, StripeTestSigner.header(now, body, SECRET));
+            assertThat(signed.statusCode()).as(contentType).isEqualTo(415);
+            assertThat(signed.body()).as(contentType).contains("\"error\":\"unsupported_content_type\"")
+                    .contains(contentType.split(";")[0]);
+            HttpResponse<String> forged = postAs(contentType, body, StripeTestSigner.header(now, body, "whsec_wrong"));
+            assertThat(forged.statusCode()).as(contentType).isEqualTo(400);
+            assertThat(forged.body()).as(contentType).contains("\"error\":\"signature_mismatch\"");
+        }
+        // A form body that decodes to fields, or would not decode at all (Vert.x answered that 400 itself
+        // and logged an ERROR), still reaches the verifier as the bytes sent.
+        for (String form : List.of("a=1&b=%20two", "a=%zz&%")) {
+            byte[] formBody = form.getBytes(StandardCharsets.UTF_8);
+            assertThat(postAs("application/x-www-form-urlencoded", formBody, StripeTestSigner.header(now, formBody, SECRET))
+                    .statusCode()).as(form).isEqualTo(415);
+            assertThat(postAs("application/x-www-form-urlencoded", formBody, StripeTestSigner.header(now, formBody, "whsec_wrong"))
+                    .statusCode()).as(form).isEqualTo(400);
+        }
         assertThat(tableCounts(emulator)).isEqualTo(before);
         assertThat(ledger(emulator, "evt_bad_1").isNull()).isTrue();
         assertThat(StripeFixture.metrics(pipeline))
@@ -94,6 +107,12 @@ class StripeWebhookTest {
                 .contains("stripe_webhook_rejected_total{reason=\"body_too_large\"}")
                 .contains("stripe_webhook_rejected_total{reason=\"method_not_allowed\"}")
                 .contains("stripe_webhook_rejected_total{reason=\"unsupported_content_type\"}");
+    }
+
+    private static HttpResponse<String> postAs(String contentType, byte[] body, String signature) throws Exception {
+        return StripeFixture.HTTP.send(HttpRequest.newBuilder(StripeFixture.webhookUri(pipeline))
+                .header("Content-Type", contentType).header("Stripe-Signature", signature)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
