@@ -36,24 +36,47 @@ public final class QuartzClusterSetup {
     }
 
     public static void apply(CamelContext camelContext, ScheduleSettings settings) {
+        QuartzComponent quartz = camelContext.getComponent("quartz", QuartzComponent.class);
         if (!settings.clustered()) {
+            quartz.setProperties(localProperties(settings));
             return;
         }
         ensureSchema(settings);
-        QuartzComponent quartz = camelContext.getComponent("quartz", QuartzComponent.class);
         quartz.setProperties(quartzProperties(settings));
         LOG.info("Quartz schedules use the clustered JDBC job store at {} (table prefix {})",
                 settings.jdbcUrl(), settings.tablePrefix());
     }
 
-    static Properties quartzProperties(ScheduleSettings settings) {
+    /**
+     * The in-memory store of one instance. Camel names the scheduler after the context, so several
+     * contexts in one JVM keep separate schedulers.
+     */
+    static Properties localProperties(ScheduleSettings settings) {
+        Properties p = threadPool(settings);
+        p.setProperty("org.quartz.jobStore.class", "org.quartz.simpl.RAMJobStore");
+        return p;
+    }
+
+    /**
+     * Scheduled work (change capture every few seconds, backups, reconcile) runs at the lowest thread
+     * priority, so on a small machine a webhook is answered before a flush competes with it for a core
+     * (effective where the JVM maps priorities to the OS: -XX:ThreadPriorityPolicy=1, as the image runs it).
+     */
+    private static Properties threadPool(ScheduleSettings settings) {
         Properties p = new Properties();
+        p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
+        p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
+        p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(settings.threads()));
+        p.setProperty("org.quartz.threadPool.threadPriority", Integer.toString(Thread.MIN_PRIORITY));
+        return p;
+    }
+
+    static Properties quartzProperties(ScheduleSettings settings) {
+        Properties p = threadPool(settings);
         p.setProperty("org.quartz.scheduler.instanceName", SCHEDULER_NAME);
         p.setProperty("org.quartz.scheduler.instanceId", "AUTO");
         // Failover waits on the idle wait: the default 30 s would leave schedules unattended that long.
         p.setProperty("org.quartz.scheduler.idleWaitTime", Long.toString(settings.idleWaitMillis()));
-        p.setProperty("org.quartz.threadPool.class", "org.quartz.simpl.SimpleThreadPool");
-        p.setProperty("org.quartz.threadPool.threadCount", Integer.toString(settings.threads()));
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
         p.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
         p.setProperty("org.quartz.jobStore.tablePrefix", settings.tablePrefix());
